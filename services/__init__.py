@@ -1,0 +1,1 @@
+"""Tandem services: kernel, sharing, intake and the MARAC, MATAC and MAPPA services."""

@@ -1,0 +1,114 @@
+"""The composition root: the one place that wires settings to adapters and services.
+
+Everything else receives what it needs from here, so tests can build a ``Platform`` pointed
+at a test broker and database, and production points it at Kafka and PostgreSQL by settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from projections.database import make_engine, migrate
+from projections.runtime import Projection, Projector
+from services.kernel.bus import DeadLetters, Publisher, ensure_topics
+from services.kernel.codec import Codec
+from services.kernel.registry import ConfluentRegistry, EmbeddedRegistry, SchemaRegistry
+from services.kernel.schemas import SchemaCatalogue
+from services.kernel.settings import Settings
+from services.kernel.streams import TopicNames
+
+
+def service_projections() -> dict[str, Projection]:
+    """Every service's projection, by service name."""
+    from services.marac.handlers import projection as marac_projection
+
+    projections = [marac_projection()]
+    return {p.name: p for p in projections}
+
+
+@dataclass
+class Platform:
+    """Shared adapters for one process: codec, topics, database engines and the publisher."""
+
+    settings: Settings
+    bootstrap: str
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _publisher: Publisher | None = field(default=None, repr=False)
+
+    @cached_property
+    def catalogue(self) -> SchemaCatalogue:
+        return SchemaCatalogue.load(self.settings.schemas_dir)
+
+    @cached_property
+    def registry(self) -> SchemaRegistry:
+        if self.settings.schema_registry_url:
+            return ConfluentRegistry(self.settings.schema_registry_url, self.catalogue)
+        return EmbeddedRegistry(self.catalogue)
+
+    @cached_property
+    def codec(self) -> Codec:
+        return Codec(self.catalogue, self.registry)
+
+    @cached_property
+    def topics(self) -> TopicNames:
+        return TopicNames(self.settings.topic_prefix)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """For queries (readers)."""
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def writer_engine(self) -> Engine:
+        """For projectors: transactions that will write start as writers."""
+        return make_engine(self.settings.resolved_database_url, writer=True)
+
+    @property
+    def publisher(self) -> Publisher:
+        with self._lock:
+            if self._publisher is None:
+                self._publisher = Publisher(self.bootstrap, self.codec, self.topics)
+            return self._publisher
+
+    @cached_property
+    def dead_letters(self) -> DeadLetters:
+        return DeadLetters(self.publisher, self.topics)
+
+    @cached_property
+    def projections(self) -> dict[str, Projection]:
+        return service_projections()
+
+    def projector(self, name: str, batch_size: int = 500) -> Projector:
+        return Projector(
+            self.projections[name],
+            self.writer_engine,
+            self.bootstrap,
+            self.codec,
+            self.topics,
+            self.dead_letters,
+            batch_size=batch_size,
+            group_prefix=self.settings.topic_prefix,
+        )
+
+    def prepare(self) -> list[str]:
+        """Create missing topics and migrate the read models; returns topics created."""
+        created = ensure_topics(
+            self.bootstrap,
+            self.topics.all_topics(),
+            self.settings.topic_partitions,
+            self.settings.topic_replication,
+        )
+        migrate(self.writer_engine)
+        return created
+
+    def close(self) -> None:
+        if self._publisher is not None:
+            self._publisher.close()
+            self._publisher = None
+        for name in ("engine", "writer_engine"):
+            if name in self.__dict__:
+                self.__dict__[name].dispose()

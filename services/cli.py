@@ -1,0 +1,457 @@
+"""The ``tandem`` command line.
+
+Every command reads the same settings (``TANDEM_*`` environment variables, see
+``tandem settings``); the common options below override them for one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from services.kernel.settings import SETTINGS_DOC, Settings, SettingsError
+
+EPILOG = textwrap.dedent(
+    """\
+    Start here:
+      tandem up                      broker, read models, services and web app on this machine
+      tandem status                  consumer lag per service
+      tandem tail marac.cases        decode and print a stream's events
+
+    Settings come from TANDEM_* environment variables (`tandem settings` lists them).
+    """
+)
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where Tandem's parts are")
+    group.add_argument(
+        "--data-dir",
+        type=Path,
+        help="embedded broker data, SQLite files and local keys (default ./.tandem)",
+    )
+    group.add_argument(
+        "--kafka",
+        metavar="BOOTSTRAP",
+        help="use this Kafka instead of the embedded broker, e.g. kafka:9092",
+    )
+    group.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="read-model database, e.g. postgresql+psycopg://tandem@db/tandem (default SQLite)",
+    )
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    overrides: dict[str, object] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    if getattr(args, "kafka", None):
+        overrides["kafka_bootstrap"] = args.kafka
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "port", None):
+        overrides["http_port"] = args.port
+    return settings.with_overrides(**overrides)
+
+
+def _platform(args: argparse.Namespace):
+    from services.bootstrap import Platform
+    from services.stack import default_bootstrap
+
+    settings = _settings(args)
+    return Platform(settings, default_bootstrap(settings))
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from services.stack import Stack, StackError
+
+    import signal
+
+    def interrupt(*_):  # docker stop and systemd send SIGTERM: stop as cleanly as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    settings = _settings(args)
+    print(f"Starting Tandem (data dir {settings.data_dir.resolve()})")
+    stack = Stack(settings)
+    try:
+        stack.start()
+    except StackError as exc:
+        print(f"tandem up: {exc}", file=sys.stderr)
+        return 1
+    print(f"\nTandem is running at {stack.url}  (API docs: {stack.url}/docs)")
+    print("Press Ctrl-C to stop; data is kept for the next start.", flush=True)
+    try:
+        stack.wait()
+    except KeyboardInterrupt:
+        print("\nStopping...")
+    finally:
+        stack.stop()
+    print("Stopped.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The web app alone, for deployments that run projectors as their own processes."""
+    import uvicorn
+
+    from services.intake.app import create_app
+
+    platform = _platform(args)
+    platform.prepare()
+    uvicorn.run(
+        create_app(platform), host=platform.settings.http_host, port=platform.settings.http_port
+    )
+    return 0
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    platform = _platform(args)
+    _require_service(platform, args.service)
+    platform.prepare()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    projector = platform.projector(args.service)
+    print(f"projector {args.service} consuming {', '.join(projector.topic_names)}", flush=True)
+    try:
+        projector.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        platform.close()
+    return 0
+
+
+def _require_service(platform, name: str) -> None:
+    if name not in platform.projections:
+        raise SystemExit(
+            f"tandem: unknown service {name!r}; services are: {', '.join(platform.projections)}"
+        )
+
+
+def _progress(label: str) -> Callable[[int, int], None]:
+    state = {"last": 0.0}
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - state["last"] >= 0.5 or done >= total:
+            state["last"] = now
+            percent = 100 * done / total if total else 100
+            print(f"\r  {label}: {done}/{total} events ({percent:.0f}%)", end="", flush=True)
+
+    return report
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    platform = _platform(args)
+    services = list(platform.projections) if args.service == "all" else [args.service]
+    for name in services:
+        _require_service(platform, name)
+    platform.prepare()
+    for name in services:
+        projector = platform.projector(name)
+        print(f"Replaying {name} from offset 0 (read model emptied first)")
+        projector.reset()
+        projector.catch_up(timeout=args.timeout, progress=_progress(name))
+        projector.close()
+        print(
+            f"\n  {name}: {projector.status.applied} events applied, "
+            f"{projector.status.dead_lettered} dead-lettered"
+        )
+    platform.close()
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from services.kernel.bus import ensure_topics, list_topics
+
+    platform = _platform(args)
+    if args.create:
+        created = ensure_topics(
+            platform.bootstrap,
+            platform.topics.all_topics(),
+            platform.settings.topic_partitions,
+            platform.settings.topic_replication,
+        )
+        print(f"created {len(created)} topic(s)" + (": " + ", ".join(created) if created else ""))
+    existing = set(list_topics(platform.bootstrap))
+    for topic in platform.topics.all_topics():
+        print(f"{'present' if topic in existing else 'MISSING':8} {topic}")
+    return 0
+
+
+def _read_event_lines(path: str):
+    from services.kernel.events import new_event
+
+    events = []
+    with contextlib.nullcontext(sys.stdin) if path == "-" else open(path) as source:
+        for number, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SystemExit(f"tandem publish: line {number}: not JSON ({exc.msg})") from None
+            missing = [k for k in ("event_type", "aggregate_id", "payload") if k not in item]
+            if missing:
+                raise SystemExit(f"tandem publish: line {number}: missing {', '.join(missing)}")
+            events.append(
+                (
+                    number,
+                    new_event(
+                        item["event_type"],
+                        item["payload"],
+                        aggregate_id=item["aggregate_id"],
+                        agency=item.get("agency", "cli"),
+                        actor=item.get("actor", "cli"),
+                        event_id=item.get("event_id"),
+                    ),
+                )
+            )
+    return events
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from services.kernel.codec import EventValidationError
+
+    platform = _platform(args)
+    numbered = _read_event_lines(args.file)
+    prepared = []
+    for number, event in numbered:  # validate every line before sending any
+        try:
+            platform.codec.validate(event)
+            prepared.append(event)
+        except EventValidationError as exc:
+            raise SystemExit(f"tandem publish: line {number}: {exc}") from None
+    positions = platform.publisher.publish(prepared)
+    for event, (topic, partition, offset) in zip(prepared, positions, strict=True):
+        print(f"{event.event_type} {event.event_id} -> {topic}[{partition}]@{offset}")
+    platform.close()
+    return 0
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    from kafka import KafkaConsumer, TopicPartition
+
+    from services.kernel.codec import DecodeError
+    from services.kernel.conform import to_json
+
+    platform = _platform(args)
+    topic = (
+        args.topic
+        if args.topic.startswith(platform.topics.prefix + ".")
+        else platform.topics.topic(args.topic)
+    )
+    consumer = KafkaConsumer(
+        bootstrap_servers=platform.bootstrap,
+        enable_auto_commit=False,
+        consumer_timeout_ms=None if args.follow else 2000,
+    )
+    partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or ())]
+    if not partitions:
+        raise SystemExit(f"tandem tail: topic {topic} does not exist")
+    consumer.assign(partitions)
+    if args.from_beginning:
+        consumer.seek_to_beginning(*partitions)
+    else:
+        ends = consumer.end_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, max(0, ends[tp] - args.last))
+    shown = 0
+    try:
+        for record in consumer:
+            location = f"{record.topic}[{record.partition}]@{record.offset}"
+            headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
+            try:
+                event = platform.codec.decode(record.value)
+                body = {
+                    "at": location,
+                    "envelope": to_json(event.envelope.to_record()),
+                    "payload": to_json(event.payload),
+                }
+            except DecodeError as exc:
+                body = {"at": location, "undecodable": str(exc), "headers": headers}
+            print(json.dumps(body, indent=None if args.compact else 2), flush=True)
+            shown += 1
+            if args.max and shown >= args.max:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumer.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from projections.database import migrate
+    from services.health import lag_by_service
+
+    platform = _platform(args)
+    migrate(platform.writer_engine)  # a fresh data dir has no tables yet
+    lags = lag_by_service(platform)
+    print(f"broker {platform.bootstrap}")
+    print(f"{'service':10} {'lag':>8}  topics")
+    for name, per_topic in lags.items():
+        detail = ", ".join(f"{t}={n}" for t, n in per_topic.items())
+        print(f"{name:10} {sum(per_topic.values()):>8}  {detail}")
+    return 0
+
+
+def cmd_dead_letters(args: argparse.Namespace) -> int:
+    from services.kernel.bus import read_dead_letters
+
+    platform = _platform(args)
+    topic = platform.topics.dead_letter(args.stream)
+    letters = read_dead_letters(platform.bootstrap, topic)
+    for letter, value in letters:
+        print(
+            f"{letter.source_topic}[{letter.source_partition}]@{letter.source_offset} "
+            f"({letter.consumer}, {letter.failed_at}): {letter.reason}  [{len(value)} bytes]"
+        )
+    print(f"{len(letters)} dead letter(s) on {topic}")
+    return 0
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from services.kernel.compatibility import full_transitive_problems
+    from services.kernel.schemas import SchemaCatalogue, write_lock
+
+    settings = _settings(args)
+    if args.action == "lock":
+        entries = write_lock(settings.schemas_dir)
+        print(f"{len(entries)} schema versions pinned in {settings.schemas_dir / 'ids.json'}")
+        return 0
+    catalogue = SchemaCatalogue.load(settings.schemas_dir)
+    failures = 0
+    for event_type in catalogue.event_types():
+        versions = catalogue.versions(event_type)
+        problems = full_transitive_problems([v.definition for v in versions])
+        for problem in problems:
+            print(f"{event_type}: {problem}")
+        failures += len(problems)
+        print(f"{'ok ' if not problems else 'BAD'} {event_type} (v{versions[-1].version})")
+    return 1 if failures else 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    for name, doc in SETTINGS_DOC.items():
+        print(f"{name:30} {doc}")
+    return 0
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tandem",
+        description="Tandem: event-sourced multi-agency case sharing (MARAC, MATAC, MAPPA).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, func, help_text: str, description: str | None = None):
+        sub = commands.add_parser(
+            name,
+            help=help_text,
+            description=description or help_text,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(func=func)
+        _common_options(sub)
+        return sub
+
+    up = add(
+        "up",
+        cmd_up,
+        "start broker, read models, services and web app on this machine",
+        "Start the embedded default: a Kafka-protocol broker on loopback, the read-model\n"
+        "database (SQLite in the data dir), every service's projector and the web app.\n"
+        "Prints the URL when all are ready; Ctrl-C stops everything; data is kept.",
+    )
+    up.add_argument("--port", type=int, help="web app port (default 8000)")
+
+    serve = add("serve", cmd_serve, "run the web app alone (projectors run elsewhere)")
+    serve.add_argument("--port", type=int, help="web app port (default 8000)")
+
+    project = add("project", cmd_project, "run one service's projector until stopped")
+    project.add_argument("service", help="marac, matac or mappa")
+
+    replay = add(
+        "replay",
+        cmd_replay,
+        "drop a service's read model and rebuild it from offset 0",
+        "Empty the service's read-model tables and its stored offsets, then apply every event\n"
+        "on its topics again. Stop the service's projector first (or `tandem up`).",
+    )
+    replay.add_argument("service", help="marac, matac, mappa, or all")
+    replay.add_argument(
+        "--timeout", type=float, default=3600, help="give up after this many seconds"
+    )
+
+    topics = add("topics", cmd_topics, "list Tandem's topics, or create the missing ones")
+    topics.add_argument(
+        "--create", action="store_true", help="create missing topics (retention forever)"
+    )
+
+    publish = add(
+        "publish",
+        cmd_publish,
+        "publish events from a JSON-lines file through the codec",
+        'Each line: {"event_type": "MeetingScheduled", "aggregate_id": "...",\n'
+        '"agency": "marac-coord", "actor": "...", "payload": {...}}.\n'
+        "Every line is validated before any is sent; a bad line names the field.",
+    )
+    publish.add_argument("file", help="path of the JSON-lines file, or - for standard input")
+
+    tail = add("tail", cmd_tail, "decode and print events from a topic")
+    tail.add_argument("topic", help="stream (e.g. marac.cases) or full topic name")
+    tail.add_argument("--from-beginning", action="store_true", help="start at offset 0")
+    tail.add_argument("--last", type=int, default=10, help="start this many events before the end")
+    tail.add_argument("--follow", "-f", action="store_true", help="keep waiting for new events")
+    tail.add_argument("--max", type=int, default=0, help="stop after this many events")
+    tail.add_argument("--compact", action="store_true", help="one line per event")
+
+    add("status", cmd_status, "consumer lag per service")
+
+    dead = add("dead-letters", cmd_dead_letters, "list a stream's dead letters and their reasons")
+    dead.add_argument("stream", help="e.g. marac.cases")
+
+    schemas = add("schemas", cmd_schemas, "check schema compatibility or pin ids for new versions")
+    schemas.add_argument(
+        "action", choices=["check", "lock"], help="check: FULL_TRANSITIVE; lock: pin ids"
+    )
+
+    add("settings", cmd_settings, "list the TANDEM_* environment variables")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from services.kernel.bus import BrokerUnavailable, PublishError
+
+    try:
+        return args.func(args) or 0
+    except (SettingsError, BrokerUnavailable, PublishError) as exc:
+        print(f"tandem {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

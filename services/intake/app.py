@@ -1,0 +1,31 @@
+"""The FastAPI application: partners' HTTP API and, later, the web pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+
+from projections.runtime import ProjectorStatus
+from services.bootstrap import Platform
+from services.intake.routers import health
+
+
+def create_app(
+    platform: Platform, projector_statuses: Mapping[str, ProjectorStatus] | None = None
+) -> FastAPI:
+    app = FastAPI(
+        title="Tandem",
+        version="0.1.0",
+        summary="Multi-agency domestic abuse case sharing: MARAC, MATAC and MAPPA.",
+        description=(
+            "Partners publish referrals, incidents and decisions as events; the MARAC, MATAC "
+            "and MAPPA services build read models from them. Every `/api/` route needs a "
+            "bearer token; sensitive fields are decrypted per caller under the information "
+            "sharing agreement in force."
+        ),
+    )
+    app.state.platform = platform
+    app.state.projector_statuses = projector_statuses or {}
+    app.include_router(health.router)
+    return app

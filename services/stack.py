@@ -1,0 +1,149 @@
+"""``tandem up``: broker, read models, every projector and the web app, in one process.
+
+Each component is started in order and checked before the next; if one fails, the ones already
+started are stopped and ``StackError`` names the component and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from projections.runtime import Projector
+from services.bootstrap import Platform
+from services.kernel.bus import list_topics
+from services.kernel.embedded_broker import EmbeddedBroker
+from services.kernel.settings import Settings
+
+
+class StackError(RuntimeError):
+    def __init__(self, component: str, reason: str):
+        self.component = component
+        super().__init__(f"{component} did not start: {reason}")
+
+
+def default_bootstrap(settings: Settings) -> str:
+    """Where the broker is: configured, or the embedded one `tandem up` runs."""
+    return settings.kafka_bootstrap or f"127.0.0.1:{settings.embedded_kafka_port}"
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    say: Callable[[str], None] = print
+    broker: EmbeddedBroker | None = None
+    platform: Platform | None = None
+    projectors: dict[str, Projector] = field(default_factory=dict)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _server: uvicorn.Server | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.http_host}:{self.settings.http_port}"
+
+    def start(self, ready_timeout: float = 60.0) -> None:
+        try:
+            self._start(ready_timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, ready_timeout: float) -> None:
+        settings = self.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.uses_embedded_broker:
+            self.broker = EmbeddedBroker(settings.data_dir / "broker", settings.embedded_kafka_port)
+            try:
+                bootstrap = self.broker.start()
+            except Exception as exc:
+                raise StackError("broker", str(exc)) from exc
+            self.say(f"  broker     embedded, {bootstrap} (data in {self.broker.data_dir})")
+        else:
+            bootstrap = settings.kafka_bootstrap or ""
+            try:
+                list_topics(bootstrap)
+            except Exception as exc:
+                raise StackError("broker", str(exc)) from exc
+            self.say(f"  broker     external, {bootstrap}")
+
+        self.platform = Platform(settings, bootstrap)
+        try:
+            created = self.platform.prepare()
+        except Exception as exc:
+            component = "database" if "topic" not in str(exc).lower() else "topics"
+            raise StackError(component, f"{exc.__class__.__name__}: {exc}") from exc
+        self.say(
+            f"  database   {self.platform.engine.url.render_as_string(hide_password=True)}"
+            f" (migrated; {len(created)} topics created)"
+        )
+
+        for name in self.platform.projections:
+            projector = self.platform.projector(name)
+            self.projectors[name] = projector
+            thread = threading.Thread(
+                target=projector.run, args=(self._stop,), name=f"projector-{name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        self._wait_for_projectors(ready_timeout)
+        self.say(f"  services   {', '.join(self.projectors)} (projectors running)")
+
+        from services.intake.app import create_app
+
+        app = create_app(self.platform, {name: p.status for name, p in self.projectors.items()})
+        config = uvicorn.Config(
+            app, host=settings.http_host, port=settings.http_port, log_level="warning"
+        )
+        self._server = uvicorn.Server(config)
+        thread = threading.Thread(target=self._server.run, name="web", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        deadline = time.monotonic() + ready_timeout
+        while not self._server.started:
+            if not thread.is_alive():
+                raise StackError(
+                    "web app", f"could not serve on {self.url} (is the port already in use?)"
+                )
+            if time.monotonic() > deadline:
+                raise StackError("web app", f"not ready on {self.url} within {ready_timeout}s")
+            time.sleep(0.05)
+        (settings.data_dir / "stack.json").write_text(
+            json.dumps({"url": self.url, "kafka": bootstrap}, indent=2)
+        )
+
+    def _wait_for_projectors(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = {n: p.status.state for n, p in self.projectors.items()}
+            if all(s == "running" for s in states.values()):
+                return
+            time.sleep(0.05)
+        failing = {
+            n: p.status.last_error
+            for n, p in self.projectors.items()
+            if p.status.state != "running"
+        }
+        raise StackError(f"projector(s) {', '.join(failing)}", str(failing))
+
+    def wait(self) -> None:
+        """Block until interrupted (Ctrl-C)."""
+        while not self._stop.is_set():
+            self._stop.wait(0.5)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.should_exit = True
+        for thread in self._threads:
+            thread.join(timeout=15)
+        self._threads.clear()
+        if self.platform is not None:
+            self.platform.close()
+        if self.broker is not None:
+            self.broker.stop()
