@@ -47,7 +47,6 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     config.attributes["engine"] = engine
     return config
 

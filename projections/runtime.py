@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -40,6 +40,12 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Connection, Event], None]
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
 """Database failures that say nothing about the event: retry the batch, never dead-letter it."""
+
+
+def describe(exc: Exception) -> str:
+    """A one-line reason: the database's own message without the SQL and parameters."""
+    cause = getattr(exc, "orig", None) or exc
+    return f"{cause.__class__.__name__}: {' '.join(str(cause).split())}"[:500]
 
 
 class EventRejected(Exception):
@@ -99,6 +105,13 @@ class Projector:
     # -- consuming ---------------------------------------------------------------------------
 
     def _open(self) -> KafkaConsumer:
+        """A consumer assigned every partition of the service's topics.
+
+        Projectors assign partitions explicitly instead of joining a consumer group: the
+        database holds the offsets, so a group would add only rebalances, and a member that
+        crashed without leaving would stall the restart until the broker expired it.
+        ``group_id`` is still set so offsets can be committed for standard lag tooling.
+        """
         try:
             consumer = KafkaConsumer(
                 bootstrap_servers=self.bootstrap,
@@ -113,7 +126,18 @@ class Projector:
             raise BrokerUnavailable(
                 f"projector {self.projection.name} cannot reach Kafka at {self.bootstrap}: {exc}"
             ) from exc
-        consumer.subscribe(self.topic_names, listener=_SeekToStoredOffsets(self, consumer))
+        partitions = []
+        for topic in self.topic_names:
+            numbers = consumer.partitions_for_topic(topic)
+            if not numbers:
+                consumer.close()
+                raise BrokerUnavailable(
+                    f"projector {self.projection.name}: topic {topic} does not exist "
+                    "(run `tandem topics --create`)"
+                )
+            partitions.extend(TopicPartition(topic, n) for n in sorted(numbers))
+        consumer.assign(partitions)
+        self.seek_to_stored(consumer, partitions)
         return consumer
 
     def seek_to_stored(self, consumer: KafkaConsumer, partitions) -> None:
@@ -259,7 +283,9 @@ class Projector:
             except Exception as exc:
                 savepoint.rollback()
                 assert letters is not None
-                letters.append((record, f"{event.event_type} {event.event_id} not applied: {exc}"))
+                letters.append(
+                    (record, f"{event.event_type} {event.event_id} not applied: {describe(exc)}")
+                )
         return applied
 
     def _finish(self, conn, applied, letters, offsets) -> None:
@@ -278,16 +304,3 @@ class Projector:
             tracking.forget(conn, self.projection.name)
         if self._consumer is not None:
             self.seek_to_stored(self._consumer, self._consumer.assignment())
-
-
-class _SeekToStoredOffsets(ConsumerRebalanceListener):
-    def __init__(self, projector: Projector, consumer: KafkaConsumer):
-        self._projector, self._consumer = projector, consumer
-
-    def on_partitions_revoked(self, revoked) -> None:
-        pass  # offsets are already in the database with the rows they produced
-
-    def on_partitions_assigned(self, assigned) -> None:
-        self._projector.seek_to_stored(
-            self._consumer, [TopicPartition(t.topic, t.partition) for t in assigned]
-        )

@@ -1,13 +1,12 @@
-"""Alembic environment: runs against the engine Tandem passes in (or the configured URL)."""
+"""Alembic environment: runs against the engine Tandem passes in (see projections.database)."""
 
 from alembic import context
-from sqlalchemy import create_engine
 
 import projections.tables  # noqa: F401  (registers every table on the metadata)
 from projections.metadata import metadata
 
 config = context.config
-engine = config.attributes.get("engine") or create_engine(config.get_main_option("sqlalchemy.url"))
+engine = config.attributes["engine"]  # passed in by projections.database.migrate
 
 with engine.connect() as connection:
     context.configure(

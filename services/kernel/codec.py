@@ -58,8 +58,8 @@ class Codec:
             raise EventValidationError(event.event_type, exc) from exc
 
     def encode(self, event: Event) -> bytes:
-        schema = self.catalogue.latest(event.event_type)
         record = self.validate(event)
+        schema = self.catalogue.latest(event.event_type)
         buffer = io.BytesIO()
         buffer.write(_HEADER.pack(MAGIC_BYTE, self.registry.id_for(schema)))
         fastavro.schemaless_writer(buffer, schema.parsed, record)
