@@ -1,0 +1,87 @@
+"""Field encryption: one AES-256-GCM token per sensitive value.
+
+The associated data binds each token to its event id, field path and data class, so a
+token cut from one event or field and pasted into another fails to decrypt instead of
+silently showing the wrong person's data. Tokens are text (`enc:v1:<base64url>`) so they
+travel in ordinary Avro string fields.
+"""
+
+import base64
+import binascii
+import os
+import re
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from services.sharing.errors import TamperedCiphertext
+
+TOKEN_PREFIX = "enc:v1:"
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
+_KEY_BYTES = 32
+_TOKEN = re.compile(r"enc:v1:[A-Za-z0-9_-]+")
+
+
+def encrypt_field(
+    value: str, key: bytes, event_id: str | UUID, field_path: str, data_class: str
+) -> str:
+    """Encrypt one value under a data key; a fresh random nonce every time."""
+    if not isinstance(value, str):
+        raise TypeError(f"{field_path}: only text can be encrypted, not {type(value).__name__}")
+    nonce = os.urandom(_NONCE_BYTES)
+    associated = associated_data(event_id, field_path, data_class)
+    sealed = _aead(key).encrypt(nonce, value.encode("utf-8"), associated)
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
+
+
+def decrypt_field(
+    token: str, key: bytes, event_id: str | UUID, field_path: str, data_class: str
+) -> str:
+    """Decrypt a token; raises TamperedCiphertext if it is malformed or fails to authenticate."""
+    raw = _token_bytes(token, field_path)
+    nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+    associated = associated_data(event_id, field_path, data_class)
+    try:
+        plaintext = _aead(key).decrypt(nonce, sealed, associated)
+    except InvalidTag:
+        raise TamperedCiphertext(f"{field_path}: token failed authentication") from None
+    try:
+        return plaintext.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TamperedCiphertext(f"{field_path}: decrypted value is not UTF-8") from None
+
+
+def is_ciphertext(value: object) -> bool:
+    """True for text shaped like a field token (it may still fail to authenticate)."""
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def associated_data(event_id: str | UUID, field_path: str, data_class: str) -> bytes:
+    """`tandem/v1|<event id>|<field path>|<data class>`; the parts may not contain `|`."""
+    parts = (str(event_id), field_path, data_class)
+    if any("|" in part or not part for part in parts):
+        raise ValueError("event id, field path and data class must be non-empty, without '|'")
+    return ("tandem/v1|" + "|".join(parts)).encode("utf-8")
+
+
+def _aead(key: bytes) -> AESGCM:
+    if len(key) != _KEY_BYTES:
+        raise ValueError(f"data keys are {_KEY_BYTES} bytes, not {len(key)}")
+    return AESGCM(key)
+
+
+def _token_bytes(token: str, field_path: str) -> bytes:
+    if not is_ciphertext(token):
+        raise TamperedCiphertext(f"{field_path}: not a field token")
+    body = token[len(TOKEN_PREFIX) :]
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        raise TamperedCiphertext(f"{field_path}: token is not valid base64url") from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != body:
+        raise TamperedCiphertext(f"{field_path}: token is not canonical base64url")
+    if len(raw) < _NONCE_BYTES + _TAG_BYTES:
+        raise TamperedCiphertext(f"{field_path}: token is too short")
+    return raw

@@ -1,0 +1,179 @@
+"""Whole-record encryption and per-caller decryption, driven by the Avro schema.
+
+Intake encrypts every sensitive value before an event is published; projections verify
+that every token authenticates; the query side decrypts only what the caller's agreement
+allows. A withheld value is never decrypted (its key is never released), and every value
+that is shown is listed in the AccessSummary for the audit trail.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+from uuid import UUID
+
+from services.sharing.errors import TamperedCiphertext, UnknownKey
+from services.sharing.fields import decrypt_field, encrypt_field, is_ciphertext
+from services.sharing.sensitive_schema import RecordPlan, map_sensitive, plan_for
+
+ERASED_REASON = "erased on request"
+
+Schema = Mapping[str, Any] | RecordPlan
+Status = Literal["shown", "withheld", "erased"]
+SubjectClass = tuple[str, str]  # (subject id, data class)
+
+
+class DataKeys(Protocol):
+    """What records need from the key vault (`services.sharing.vault.KeyVault`)."""
+
+    def data_key_for_encryption(self, subject_id: str, data_class: str) -> bytes: ...
+
+    def data_key(self, subject_id: str, data_class: str) -> bytes | None: ...
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A sensitive value as one caller may see it: shown, withheld (and why) or erased."""
+
+    status: Status
+    data_class: str
+    value: str | None = field(default=None, repr=False)  # keep plaintext out of logs
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.status == "shown") != (self.value is not None):
+            raise ValueError("a value is carried exactly when it is shown")
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form: the value when shown, otherwise the reason."""
+        result = {"status": self.status, "data_class": self.data_class}
+        if self.value is not None:
+            result["value"] = self.value
+        if self.reason is not None:
+            result["reason"] = self.reason
+        return result
+
+
+@dataclass(frozen=True)
+class AccessSummary:
+    """Which (subject id, data class) pairs one decryption showed, withheld and found erased."""
+
+    decrypted: tuple[SubjectClass, ...] = ()
+    withheld: tuple[SubjectClass, ...] = ()
+    erased: tuple[SubjectClass, ...] = ()
+
+
+def encrypt_record(
+    schema: Schema, record: Mapping[str, Any], event_id: str | UUID, vault: DataKeys
+) -> dict[str, Any]:
+    """A copy of the record with every sensitive value replaced by its token."""
+
+    def encrypt(path: str, data_class: str, subject_id: Any, value: Any) -> str:
+        if not isinstance(subject_id, str) or not subject_id:
+            raise ValueError(f"{path}: no subject id to encrypt under")
+        key = vault.data_key_for_encryption(subject_id, data_class)
+        return encrypt_field(value, key, event_id, path, data_class)
+
+    return map_sensitive(plan_for(schema), record, encrypt)
+
+
+def decrypt_record(
+    schema: Schema,
+    record: Mapping[str, Any],
+    event_id: str | UUID,
+    vault: DataKeys,
+    may_read: Callable[[str], bool],
+    withheld_reason: Callable[[str], str],
+) -> tuple[dict[str, Any], AccessSummary]:
+    """Each sensitive value becomes a Protected; raises TamperedCiphertext on a bad token.
+
+    `may_read(data_class)` is asked before any key is fetched; `withheld_reason(data_class)`
+    words the refusal, naming the agreement.
+    """
+    keys = _KeysForOneRecord(vault)
+    decrypted: set[SubjectClass] = set()
+    withheld: set[SubjectClass] = set()
+    erased: set[SubjectClass] = set()
+
+    def decrypt(path: str, data_class: str, subject_id: Any, token: Any) -> Protected:
+        subject_id = _checked(path, subject_id, token)
+        if not may_read(data_class):
+            withheld.add((subject_id, data_class))
+            return Protected("withheld", data_class, reason=withheld_reason(data_class))
+        key = keys.get(path, subject_id, data_class)
+        if key is None:
+            erased.add((subject_id, data_class))
+            return Protected("erased", data_class, reason=ERASED_REASON)
+        value = decrypt_field(token, key, event_id, path, data_class)
+        decrypted.add((subject_id, data_class))
+        return Protected("shown", data_class, value=value)
+
+    result = map_sensitive(plan_for(schema), record, decrypt)
+    summary = AccessSummary(
+        tuple(sorted(decrypted)), tuple(sorted(withheld)), tuple(sorted(erased))
+    )
+    return result, summary
+
+
+def verify_record(
+    schema: Schema, record: Mapping[str, Any], event_id: str | UUID, vault: DataKeys
+) -> None:
+    """Authenticate every token (erased subjects excepted); raise on the first bad one."""
+    keys = _KeysForOneRecord(vault)
+
+    def verify(path: str, data_class: str, subject_id: Any, token: Any) -> Any:
+        subject_id = _checked(path, subject_id, token)
+        key = keys.get(path, subject_id, data_class)
+        if key is not None:
+            decrypt_field(token, key, event_id, path, data_class)
+        return token
+
+    map_sensitive(plan_for(schema), record, verify)
+
+
+def plaintext_values(schema: Schema, record: Mapping[str, Any]) -> list[str]:
+    """Every non-null sensitive value of a plaintext record, to scan stored bytes for leaks."""
+    found: list[str] = []
+
+    def collect(path: str, data_class: str, subject_id: Any, value: Any) -> Any:
+        found.append(value)
+        return value
+
+    map_sensitive(plan_for(schema), record, collect)
+    return found
+
+
+def to_jsonable(value: Any) -> Any:
+    """A decrypted record with every Protected turned into its dict, ready for JSON."""
+    if isinstance(value, Protected):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {key: to_jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(item) for item in value]
+    return value
+
+
+def _checked(path: str, subject_id: Any, token: Any) -> str:
+    """Reject values that cannot have come from encrypt_record."""
+    if not is_ciphertext(token):
+        raise TamperedCiphertext(f"{path}: expected a field token, found a plain value")
+    if not isinstance(subject_id, str) or not subject_id:
+        raise TamperedCiphertext(f"{path}: the subject id beside this token is missing")
+    return subject_id
+
+
+class _KeysForOneRecord:
+    """Fetch each (subject, class) key once per record; a missing key means tampering."""
+
+    def __init__(self, vault: DataKeys) -> None:
+        self._vault = vault
+        self._keys: dict[SubjectClass, bytes | None] = {}
+
+    def get(self, path: str, subject_id: str, data_class: str) -> bytes | None:
+        wanted = (subject_id, data_class)
+        if wanted not in self._keys:
+            try:
+                self._keys[wanted] = self._vault.data_key(subject_id, data_class)
+            except UnknownKey as error:
+                raise TamperedCiphertext(f"{path}: {error}") from error
+        return self._keys[wanted]

@@ -1,0 +1,32 @@
+"""Tables of the key vault.
+
+The vault is a system of record, not a projection: it has its own MetaData so no
+replay or read-model rebuild can ever drop it. Losing these rows loses the data.
+"""
+
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table
+
+SUBJECT_ID_MAX_LENGTH = 128
+
+vault_metadata = MetaData()
+
+data_keys = Table(
+    "sharing_data_keys",
+    vault_metadata,
+    # The composite primary key is also what settles two writers creating the same key.
+    Column("subject_id", String(SUBJECT_ID_MAX_LENGTH), primary_key=True),
+    Column("data_class", String(64), primary_key=True),
+    Column("kek_id", String(128), nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rewrapped_at", DateTime(timezone=True), nullable=True),
+)
+
+erasures = Table(
+    "sharing_erasures",
+    vault_metadata,
+    # A tombstone: once a subject is erased, no key is ever created for them again.
+    Column("subject_id", String(SUBJECT_ID_MAX_LENGTH), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
+    Column("keys_destroyed", Integer, nullable=False),
+)
