@@ -6,9 +6,12 @@ at a test broker and database, and production points it at Kafka and PostgreSQL 
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -20,13 +23,21 @@ from services.kernel.registry import ConfluentRegistry, EmbeddedRegistry, Schema
 from services.kernel.schemas import SchemaCatalogue
 from services.kernel.settings import Settings
 from services.kernel.streams import TopicNames
+from services.sharing.blind_index import BlindIndexKey
+from services.sharing.kek import LocalKeyFileProvider
+from services.sharing.service import AgreementCatalogue, SharingService
+from services.sharing.vault import KeyVault
+
+if TYPE_CHECKING:
+    from services.intake.auth import TokenSigner
 
 
 def service_projections() -> dict[str, Projection]:
     """Every service's projection, by service name."""
     from services.marac.handlers import projection as marac_projection
+    from services.sharing.handlers import projection as sharing_projection
 
-    projections = [marac_projection()]
+    projections = [marac_projection(), sharing_projection()]
     return {p.name: p for p in projections}
 
 
@@ -36,6 +47,8 @@ class Platform:
 
     settings: Settings
     bootstrap: str
+    today: Callable[[], dt.date] = dt.date.today
+    """The date rules and agreements are applied on; tests move it."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _publisher: Publisher | None = field(default=None, repr=False)
 
@@ -67,11 +80,39 @@ class Platform:
         """For projectors: transactions that will write start as writers."""
         return make_engine(self.settings.resolved_database_url, writer=True)
 
+    @cached_property
+    def vault(self) -> KeyVault:
+        self.settings.resolved_key_file.parent.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(self.settings.vault_database_url)
+        vault = KeyVault(engine, LocalKeyFileProvider(self.settings.resolved_key_file))
+        vault.create_schema()
+        return vault
+
+    @cached_property
+    def sharing(self) -> SharingService:
+        agreements = AgreementCatalogue(self.settings.agreements_dir)
+        return SharingService(self.vault, agreements, self.catalogue, clock=lambda: self.today())
+
+    @cached_property
+    def blind_index_key(self) -> BlindIndexKey:
+        path = self.settings.resolved_blind_index_key_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return BlindIndexKey.from_file(path)
+
+    @cached_property
+    def token_signer(self) -> TokenSigner:
+        from services.intake.auth import TokenSigner
+
+        return TokenSigner.from_file(self.settings.resolved_token_secret_file)
+
     @property
     def publisher(self) -> Publisher:
+        """Every event published through here has its sensitive fields encrypted first."""
         with self._lock:
             if self._publisher is None:
-                self._publisher = Publisher(self.bootstrap, self.codec, self.topics)
+                self._publisher = Publisher(
+                    self.bootstrap, self.codec, self.topics, encrypt=self.sharing.encrypt_event
+                )
             return self._publisher
 
     @cached_property
@@ -83,8 +124,9 @@ class Platform:
         return service_projections()
 
     def projector(self, name: str, batch_size: int = 500) -> Projector:
+        projection = replace(self.projections[name], verify=self.sharing.verify_event)
         return Projector(
-            self.projections[name],
+            projection,
             self.writer_engine,
             self.bootstrap,
             self.codec,
@@ -103,6 +145,7 @@ class Platform:
             self.settings.topic_replication,
         )
         migrate(self.writer_engine)
+        _ = self.vault  # creates the vault tables and the key file on first start
         return created
 
     def close(self) -> None:
@@ -112,3 +155,5 @@ class Platform:
         for name in ("engine", "writer_engine"):
             if name in self.__dict__:
                 self.__dict__[name].dispose()
+        if "vault" in self.__dict__:
+            self.vault._engine.dispose()

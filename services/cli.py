@@ -74,9 +74,9 @@ def _platform(args: argparse.Namespace):
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from services.stack import Stack, StackError
-
     import signal
+
+    from services.stack import Stack, StackError
 
     def interrupt(*_):  # docker stop and systemd send SIGTERM: stop as cleanly as Ctrl-C
         raise KeyboardInterrupt
@@ -347,6 +347,46 @@ def cmd_schemas(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from services.intake.auth import TokenError, check_role
+
+    platform = _platform(args)
+    try:
+        check_role(platform.sharing.agreements.get(), args.agency, args.role, platform.today())
+    except TokenError as exc:
+        raise SystemExit(f"tandem token: {exc}") from None
+    print(
+        platform.token_signer.issue(
+            args.user or f"{args.role}@{args.agency}", args.agency, args.role
+        )
+    )
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from services.sharing.service import Caller
+
+    platform = _platform(args)
+    caller = Caller(user=args.user, agency=args.agency, role="dpo")
+    event = platform.sharing.erasure_event(args.subject, args.reason, caller)
+    platform.publisher.publish([event])
+    print(
+        f"erased {args.subject}: {event.payload['keys_destroyed']} data key(s) destroyed; "
+        f"SubjectErased {event.event_id} recorded"
+    )
+    platform.close()
+    return 0
+
+
+def cmd_rotate_kek(args: argparse.Namespace) -> int:
+    platform = _platform(args)
+    provider = platform.vault._kek
+    new_key = provider.rotate()
+    count = platform.vault.rotate_kek()
+    print(f"new key-encryption key {new_key}; {count} data key(s) rewrapped; no event touched")
+    return 0
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     for name, doc in SETTINGS_DOC.items():
         print(f"{name:30} {doc}")
@@ -435,6 +475,36 @@ def build_parser() -> argparse.ArgumentParser:
     schemas = add("schemas", cmd_schemas, "check schema compatibility or pin ids for new versions")
     schemas.add_argument(
         "action", choices=["check", "lock"], help="check: FULL_TRANSITIVE; lock: pin ids"
+    )
+
+    token = add(
+        "token",
+        cmd_token,
+        "print a bearer token for a local user (embedded default)",
+        "Print a bearer token for scripts and tests. The agency must be a party to the\n"
+        "information sharing agreement in force and the role one it may hold.\n"
+        "Roles: referrer, coordinator, agency_contact, analyst, mappa_coordinator, dpo.",
+    )
+    token.add_argument("--agency", required=True, help="agency id from agreements/, e.g. idva-oxon")
+    token.add_argument("--role", required=True, help="e.g. referrer, coordinator, analyst")
+    token.add_argument("--user", help="user id to record in the audit trail (default role@agency)")
+
+    erase = add(
+        "erase",
+        cmd_erase,
+        "erase a data subject: destroy their keys and record SubjectErased",
+        "Crypto-shredding: the subject's data keys are destroyed, so every copy of their\n"
+        "sensitive fields (topics, backups, read models) reads as erased, in replays too.",
+    )
+    erase.add_argument("subject", help="person or nominal id")
+    erase.add_argument("--reason", required=True, help="why, e.g. the request reference")
+    erase.add_argument("--agency", default="marac-coord", help="agency recording the erasure")
+    erase.add_argument("--user", default="cli", help="user recording the erasure")
+
+    add(
+        "rotate-kek",
+        cmd_rotate_kek,
+        "rotate the key-encryption key and rewrap every data key (no event is touched)",
     )
 
     add("settings", cmd_settings, "list the TANDEM_* environment variables")

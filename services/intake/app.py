@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from projections.runtime import ProjectorStatus
 from services.bootstrap import Platform
-from services.intake.routers import health
+from services.intake.routers import health, sharing
 
 
 def create_app(
@@ -28,4 +28,5 @@ def create_app(
     app.state.platform = platform
     app.state.projector_statuses = projector_statuses or {}
     app.include_router(health.router)
+    app.include_router(sharing.router)
     return app

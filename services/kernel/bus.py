@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -88,8 +88,16 @@ def list_topics(bootstrap: str) -> list[str]:
 class Publisher:
     """Publishes events: idempotent, acks=all, and every send confirmed or reported as failed."""
 
-    def __init__(self, bootstrap: str, codec: Codec, topics: TopicNames, client_id: str = "tandem"):
+    def __init__(
+        self,
+        bootstrap: str,
+        codec: Codec,
+        topics: TopicNames,
+        client_id: str = "tandem",
+        encrypt: Callable[[Event], Event] | None = None,
+    ):
         self.codec = codec
+        self.encrypt = encrypt
         self.topics = topics
         self.bootstrap = bootstrap
         try:
@@ -110,9 +118,13 @@ class Publisher:
     def publish(self, events: Sequence[Event], timeout: float = 20.0) -> list[tuple[str, int, int]]:
         """Send and wait for acknowledgement; returns (topic, partition, offset) per event.
 
-        Every event is encoded (and so validated) before any is sent, so a bad event in a
-        batch sends nothing.
+        Every event is validated, encrypted and encoded before any is sent, so a bad event in
+        a batch sends nothing.
         """
+        if self.encrypt is not None:
+            for event in events:
+                self.codec.validate(event)  # name the bad field before any key is created
+            events = [self.encrypt(e) for e in events]
         encoded = [(self.topics.for_event(e.event_type), e, self.codec.encode(e)) for e in events]
         futures = []
         for topic, event, value in encoded:

@@ -89,6 +89,7 @@ def test_second_referral_for_a_case_updates_the_case(platform: Platform):
 CRASHING_PROJECTOR = textwrap.dedent(
     """
     import os, sys
+    from pathlib import Path
     from services.bootstrap import Platform
     from services.kernel.settings import Settings
     from services.marac import handlers
@@ -104,8 +105,8 @@ CRASHING_PROJECTOR = textwrap.dedent(
             os._exit(17)  # no cleanup, no rollback: like a power cut
 
     settings = Settings(
-        data_dir=os.environ["T_DATA"], database_url=os.environ["T_DB"],
-        topic_prefix=os.environ["T_PREFIX"],
+        data_dir=Path(os.environ["T_DATA"]), database_url=os.environ["T_DB"],
+        vault_url=os.environ["T_VAULT"], topic_prefix=os.environ["T_PREFIX"],
     )
     platform = Platform(settings, os.environ["T_KAFKA"])
     projection = platform.projections["marac"]
@@ -123,7 +124,8 @@ def test_process_killed_mid_batch_leaves_consistent_state(platform: Platform, tm
     platform.publisher.publish(events)
     env = {
         **os.environ,
-        "T_DATA": str(tmp_path / "crash"),
+        "T_DATA": str(platform.settings.data_dir),  # same keys as the publisher
+        "T_VAULT": platform.settings.vault_database_url,
         "T_DB": platform.settings.resolved_database_url,
         "T_PREFIX": platform.settings.topic_prefix,
         "T_KAFKA": platform.bootstrap,

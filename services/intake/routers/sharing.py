@@ -1,0 +1,155 @@
+"""Audit trail, erasure and person-match decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from projections.sharing import access_log, match_proposals
+from services.intake.auth import require_role
+from services.intake.deps import Db, PlatformDep
+from services.kernel.events import new_event
+from services.sharing.service import Caller
+
+router = APIRouter(prefix="/api", tags=["sharing"])
+
+DpoOrCoordinator = Annotated[Caller, Depends(require_role("dpo", "coordinator"))]
+Dpo = Annotated[Caller, Depends(require_role("dpo"))]
+Coordinator = Annotated[Caller, Depends(require_role("coordinator"))]
+
+
+class Access(BaseModel):
+    user: str
+    agency: str
+    data_classes: list[str]
+    purpose: str
+    agreement_id: str
+    agreement_version: int
+    route: str
+    accessed_at: dt.datetime
+
+
+class AccessReport(BaseModel):
+    subject_id: str
+    accesses: list[Access]
+
+
+@router.get(
+    "/audit/access",
+    response_model=AccessReport,
+    summary="Who has accessed a data subject's sensitive fields",
+    description="Every decrypting read is recorded as a DataAccessed event; this lists them.",
+)
+def who_accessed(
+    caller: DpoOrCoordinator,
+    db: Db,
+    subject_id: Annotated[str, Query(description="person, case or nominal id", min_length=1)],
+) -> AccessReport:
+    rows = db.execute(
+        select(access_log)
+        .where(access_log.c.subject_id == subject_id)
+        .order_by(access_log.c.accessed_at, access_log.c.event_id)
+    ).all()
+    return AccessReport(
+        subject_id=subject_id, accesses=[Access.model_validate(r._mapping) for r in rows]
+    )
+
+
+class ErasureRequest(BaseModel):
+    subject_id: str = Field(min_length=1, examples=["p-3f2a9c1b7e4d"])
+    reason: str = Field(min_length=3, examples=["Right to erasure request ref DPO-2026-114"])
+
+
+class ErasureResult(BaseModel):
+    subject_id: str
+    keys_destroyed: int
+    event_id: str
+
+
+@router.post(
+    "/sharing/erasures",
+    response_model=ErasureResult,
+    status_code=status.HTTP_201_CREATED,
+    summary="Erase a data subject by destroying their keys (crypto-shredding)",
+)
+def erase_subject(caller: Dpo, request: ErasureRequest, platform: PlatformDep) -> ErasureResult:
+    event = platform.sharing.erasure_event(request.subject_id, request.reason, caller)
+    platform.publisher.publish([event])
+    return ErasureResult(
+        subject_id=request.subject_id,
+        keys_destroyed=event.payload["keys_destroyed"],
+        event_id=event.event_id,
+    )
+
+
+class MatchProposal(BaseModel):
+    proposal_id: str
+    person_id: str
+    candidate_person_id: str
+    variants: list[str] = Field(description="which blind-index variants agreed")
+    status: Literal["pending", "confirmed", "rejected"]
+    proposed_by_agency: str
+    proposed_at: dt.datetime
+    decided_by: str | None = None
+
+
+@router.get(
+    "/persons/matches",
+    response_model=list[MatchProposal],
+    summary="Near matches between persons awaiting a coordinator's decision",
+)
+def list_matches(
+    caller: Coordinator,
+    db: Db,
+    status_filter: Annotated[
+        Literal["pending", "confirmed", "rejected"], Query(alias="status")
+    ] = "pending",
+) -> list[MatchProposal]:
+    rows = db.execute(
+        select(match_proposals)
+        .where(match_proposals.c.status == status_filter)
+        .order_by(match_proposals.c.proposed_at)
+    ).all()
+    return [MatchProposal.model_validate(r._mapping) for r in rows]
+
+
+class MatchDecision(BaseModel):
+    decision: Literal["confirmed", "rejected"]
+
+
+@router.post(
+    "/persons/matches/{proposal_id}/decision",
+    response_model=MatchProposal,
+    summary="Confirm or reject a proposed person link",
+    responses={404: {"description": "no such proposal"}, 409: {"description": "already decided"}},
+)
+def decide_match(
+    proposal_id: str, body: MatchDecision, caller: Coordinator, db: Db, platform: PlatformDep
+) -> MatchProposal:
+    row = db.execute(
+        select(match_proposals).where(match_proposals.c.proposal_id == proposal_id)
+    ).first()
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no match proposal {proposal_id}")
+    if row.status != "pending":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"proposal is already {row.status}")
+    event = new_event(
+        "PersonMatchDecided",
+        {
+            "proposal_id": proposal_id,
+            "person_id": row.person_id,
+            "candidate_person_id": row.candidate_person_id,
+            "decision": body.decision,
+        },
+        aggregate_id=row.person_id,
+        agency=caller.agency,
+        actor=caller.user,
+    )
+    platform.publisher.publish([event])
+    return MatchProposal.model_validate(
+        {**row._mapping, "status": body.decision, "decided_by": f"{caller.user} ({caller.agency})"}
+    )

@@ -1,0 +1,90 @@
+"""Linking the same person across agencies and referrals, without identities in the clear.
+
+Intake computes keyed blind-index terms for a person's name and date of birth and looks them
+up in the sharing read model. An exact match reuses the person id; a near match (same initial,
+surname and date of birth, or same phonetic surname) gets a new id and a proposal for a
+coordinator to confirm or reject. The terms are published so later referrals can find them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select, tuple_
+
+from projections.sharing import person_links, person_terms
+from services.kernel.events import Event, new_event
+from services.sharing.blind_index import BlindIndexKey, index_terms_for_full_name
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    person_id: str
+    kind: str | None
+    """"exact", "near" or None (a new person)."""
+    candidate_person_id: str | None = None
+    events: list[Event] = field(default_factory=list)
+
+
+def canonical(conn: Connection, person_id: str) -> str:
+    linked = conn.execute(
+        select(person_links.c.canonical_person_id).where(person_links.c.person_id == person_id)
+    ).scalar()
+    return linked or person_id
+
+
+def match_person(
+    conn: Connection,
+    key: BlindIndexKey,
+    *,
+    role: str,
+    full_name: str | None,
+    date_of_birth: str | None,
+    agency: str,
+    actor: str,
+    correlation_id: str,
+) -> PersonMatch:
+    """The person id to use for this person, and the events that record the matching."""
+    new_id = f"p-{uuid.uuid4().hex[:12]}"
+    if not full_name or not date_of_birth:
+        return PersonMatch(new_id, None)  # nothing to match on: a new person
+    terms = index_terms_for_full_name(key, full_name, date_of_birth)
+    rows = conn.execute(
+        select(person_terms.c.person_id, person_terms.c.variant).where(
+            tuple_(person_terms.c.variant, person_terms.c.digest).in_(list(terms.items()))
+        )
+    ).all()
+    exact = sorted({r.person_id for r in rows if r.variant == "exact"})
+    if exact:
+        return PersonMatch(canonical(conn, exact[0]), "exact")
+
+    def event(event_type: str, payload: dict, aggregate: str) -> Event:
+        return new_event(
+            event_type,
+            payload,
+            aggregate_id=aggregate,
+            agency=agency,
+            actor=actor,
+            correlation_id=correlation_id,
+        )
+
+    events = [event("PersonIndexed", {"person_id": new_id, "role": role, "terms": terms}, new_id)]
+    near = sorted({r.person_id for r in rows})
+    if not near:
+        return PersonMatch(new_id, None, events=events)
+    candidate = canonical(conn, near[0])
+    variants = sorted({r.variant for r in rows if r.person_id == near[0]})
+    events.append(
+        event(
+            "PersonMatchProposed",
+            {
+                "proposal_id": f"pm-{uuid.uuid4().hex[:12]}",
+                "person_id": new_id,
+                "candidate_person_id": candidate,
+                "variants": variants,
+            },
+            new_id,
+        )
+    )
+    return PersonMatch(new_id, "near", candidate, events)
