@@ -52,5 +52,5 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the read-model schema to the latest Alembic revision."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring every service's read-model tables to their latest Alembic revision."""
+    command.upgrade(alembic_config(engine), "heads")  # one branch per service

@@ -108,3 +108,18 @@ def platform(settings: Settings, kafka_bootstrap: str) -> Iterator[Platform]:
         yield platform
     finally:
         platform.close()
+
+
+@pytest.fixture
+def api(platform: Platform):
+    """The FastAPI app on a real broker and database, with ``settle()`` for projections."""
+    from fastapi.testclient import TestClient
+
+    from services.intake.app import create_app
+    from tests.api_harness import ApiHarness
+
+    harness = ApiHarness(platform, TestClient(create_app(platform), raise_server_exceptions=True))
+    try:
+        yield harness
+    finally:
+        harness.close()

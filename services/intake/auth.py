@@ -58,10 +58,10 @@ def check_role(agreements: AgreementSet, agency: str, role: str, on) -> None:
     if party is None:
         raise TokenError(f"agency {agency!r} is not a party to any agreement in force")
     allowed = ROLE_AGENCY_TYPES[role]
-    if allowed is not None and party.type not in allowed:
+    if allowed is not None and party.party_type not in allowed:
         raise TokenError(
             f"role {role!r} is for {', '.join(sorted(allowed))} parties; "
-            f"{agency} is a {party.type} party"
+            f"{agency} is a {party.party_type} party"
         )
 
 
