@@ -27,6 +27,7 @@ marac_referrals = Table(
     metadata,
     Column("referral_id", String(64), primary_key=True),
     Column("case_id", String(64), nullable=False, index=True),
+    Column("victim_person_id", String(64), nullable=False, index=True),
     Column("event_id", String(64), nullable=False, unique=True),
     Column("marac_area", String(64), nullable=False, index=True),
     Column("referral_date", Date, nullable=False),
@@ -40,7 +41,65 @@ marac_referrals = Table(
     Column("last_referral_date", Date),
     Column("children_count", Integer, nullable=False),
     Column("perpetrator_ids", JSON, nullable=False),
+    Column("agencies_involved", JSON, nullable=False),
+    Column("idva_allocated", Boolean, nullable=False),
     Column("payload", JSON, nullable=False),
 )
 
-TABLES = (marac_referrals, marac_cases)
+marac_meetings = Table(
+    "marac_meetings",
+    metadata,
+    Column("meeting_id", String(64), primary_key=True),
+    Column("marac_area", String(64), nullable=False, index=True),
+    Column("meeting_date", Date, nullable=False),
+    Column("cutoff_date", Date, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("venue", String(255)),
+    Column("chair_agency", String(64)),
+)
+
+marac_agenda_versions = Table(
+    "marac_agenda_versions",
+    metadata,
+    Column("meeting_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(128), nullable=False),
+    Column("case_ids", JSON, nullable=False),
+    Column("late_case_ids", JSON, nullable=False),
+    Column("overflow_case_ids", JSON, nullable=False),
+)
+
+marac_actions = Table(
+    "marac_actions",
+    metadata,
+    Column("action_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("meeting_id", String(64)),
+    Column("owner_agency", String(64), nullable=False, index=True),
+    Column("due_date", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("not_done_reason", String(32)),
+    Column("completed_on", Date),
+    Column("assigned_event_id", String(64), nullable=False),
+    Column("assigned_payload", JSON, nullable=False),
+    Column("completed_event_id", String(64)),
+    Column("completed_payload", JSON),
+)
+
+marac_incident_victims = Table(
+    "marac_incident_victims",
+    metadata,
+    Column("incident_id", String(64), primary_key=True),
+    Column("victim_person_id", String(64), primary_key=True),
+    Column("occurred_on", Date, nullable=False),
+)
+
+TABLES = (
+    marac_referrals,
+    marac_cases,
+    marac_meetings,
+    marac_agenda_versions,
+    marac_actions,
+    marac_incident_victims,
+)

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -122,6 +123,14 @@ class Platform:
     @cached_property
     def projections(self) -> dict[str, Projection]:
         return service_projections()
+
+    def policy_path(self, service: str) -> Path | None:
+        """A partnership's own policy file for the service, or None for the packaged default."""
+        if self.settings.policy_dir is not None:
+            candidate = self.settings.policy_dir / f"{service}.yaml"
+            if candidate.is_file():
+                return candidate
+        return None
 
     def projector(self, name: str, batch_size: int = 500) -> Projector:
         projection = replace(self.projections[name], verify=self.sharing.verify_event)

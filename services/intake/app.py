@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from projections.runtime import ProjectorStatus
 from services.bootstrap import Platform
 from services.intake.routers import health, sharing
+from services.marac import api as marac_api
 
 
 def create_app(
@@ -29,4 +30,5 @@ def create_app(
     app.state.projector_statuses = projector_statuses or {}
     app.include_router(health.router)
     app.include_router(sharing.router)
+    app.include_router(marac_api.router)
     return app

@@ -36,6 +36,7 @@ def upgrade() -> None:
     op.create_table('marac_referrals',
     sa.Column('referral_id', sa.String(length=64), nullable=False),
     sa.Column('case_id', sa.String(length=64), nullable=False),
+    sa.Column('victim_person_id', sa.String(length=64), nullable=False),
     sa.Column('event_id', sa.String(length=64), nullable=False),
     sa.Column('marac_area', sa.String(length=64), nullable=False),
     sa.Column('referral_date', sa.Date(), nullable=False),
@@ -49,6 +50,8 @@ def upgrade() -> None:
     sa.Column('last_referral_date', sa.Date(), nullable=True),
     sa.Column('children_count', sa.Integer(), nullable=False),
     sa.Column('perpetrator_ids', sa.JSON(), nullable=False),
+    sa.Column('agencies_involved', sa.JSON(), nullable=False),
+    sa.Column('idva_allocated', sa.Boolean(), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('referral_id', name=op.f('pk_marac_referrals')),
     sa.UniqueConstraint('event_id', name=op.f('uq_marac_referrals_event_id'))
@@ -57,6 +60,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_marac_referrals_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_marac_referrals_marac_area'), ['marac_area'], unique=False)
         batch_op.create_index(batch_op.f('ix_marac_referrals_referring_agency'), ['referring_agency'], unique=False)
+        batch_op.create_index(batch_op.f('ix_marac_referrals_victim_person_id'), ['victim_person_id'], unique=False)
 
     op.create_table('projection_applied_events',
     sa.Column('projection', sa.String(length=64), nullable=False),
@@ -78,6 +82,7 @@ def downgrade() -> None:
     op.drop_table('projection_offsets')
     op.drop_table('projection_applied_events')
     with op.batch_alter_table('marac_referrals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_marac_referrals_victim_person_id'))
         batch_op.drop_index(batch_op.f('ix_marac_referrals_referring_agency'))
         batch_op.drop_index(batch_op.f('ix_marac_referrals_marac_area'))
         batch_op.drop_index(batch_op.f('ix_marac_referrals_case_id'))

@@ -30,9 +30,7 @@ def count(platform: Platform, table) -> int:
 def dump(platform: Platform, *tables) -> dict[str, list[tuple]]:
     """Every row of every table, sorted: two read models are identical iff dumps are equal."""
     with platform.engine.connect() as conn:
-        return {
-            t.name: sorted(tuple(r) for r in conn.execute(select(t)).all()) for t in tables
-        }
+        return {t.name: sorted(tuple(r) for r in conn.execute(select(t)).all()) for t in tables}
 
 
 def catch_up(platform: Platform, name: str = "marac"):

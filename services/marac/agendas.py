@@ -1,0 +1,280 @@
+"""A meeting's agenda: drafted from the read model by the domain rules, shown per caller.
+
+A draft is built on demand from the referrals received since the previous meeting's cut-off;
+publishing freezes its case list as an AgendaPublished event (a new version each time). Each
+case is shown with what the caller's agency may see under the agreement in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, RowMapping
+
+from services.bootstrap import Platform
+from services.intake.disclosure import Stored, disclose
+from services.marac import queries
+from services.marac.domain.actions import is_overdue
+from services.marac.domain.agenda import (
+    Agenda,
+    AgendaItem,
+    CandidateCase,
+    Meeting,
+    build_agenda,
+    diff_agendas,
+)
+from services.marac.domain.criteria import Criterion
+from services.marac.intake import marac_policy
+from services.marac.models import (
+    ActionView,
+    AgendaCase,
+    AgendaChange,
+    AgendaView,
+    MeetingView,
+)
+from services.sharing.service import Caller
+
+LOCAL_TIME = ZoneInfo("Europe/London")
+"""Cut-offs are working days in England & Wales: a referral's day is its local date."""
+
+
+def meeting_view(conn: Connection, row: RowMapping) -> MeetingView:
+    versions = queries.agenda_versions(conn, row["meeting_id"])
+    return MeetingView(**dict(row), published_versions=len(versions))
+
+
+def _candidate(
+    row: RowMapping, open_action_ids: tuple[str, ...], rolled_over: bool
+) -> CandidateCase:
+    received = row["received_at"]
+    if received.tzinfo is None:  # SQLite returns naive UTC
+        received = received.replace(tzinfo=dt.UTC)
+    return CandidateCase(
+        case_id=row["case_id"],
+        referral_date=row["referral_date"],
+        received_at=received.astimezone(LOCAL_TIME),
+        dash_score=row["dash_score"],
+        is_repeat=row["is_repeat"],
+        last_referral_date=row["last_referral_date"],
+        criteria=tuple(Criterion(c) for c in row["criteria"]),
+        referring_agency=row["referring_agency"],
+        children_count=row["children_count"],
+        agencies_involved=tuple(row["agencies_involved"]),
+        idva_allocated=row["idva_allocated"],
+        outstanding_action_ids=open_action_ids,
+        rolled_over=rolled_over,
+    )
+
+
+def _open_actions(conn: Connection, case_ids: list[str]) -> dict[str, tuple[str, ...]]:
+    result: dict[str, list[str]] = {}
+    for action in queries.actions(conn, case_ids=case_ids, status="open"):
+        result.setdefault(action["case_id"], []).append(action["action_id"])
+    return {k: tuple(v) for k, v in result.items()}
+
+
+def draft(platform: Platform, conn: Connection, meeting: RowMapping, late_case_ids=()) -> Agenda:
+    """The agenda the rules give now, from every referral since the previous cut-off."""
+    policy = marac_policy(platform)
+    previous = queries.previous_meeting(conn, meeting)
+    previous_cutoff = previous["cutoff_date"] if previous else None
+    rolled: set[str] = set()
+    if previous:
+        versions = queries.agenda_versions(conn, previous["meeting_id"])
+        if versions:
+            rolled = set(versions[-1]["overflow_case_ids"])
+    window_start = (
+        dt.datetime.combine(previous_cutoff, dt.time(), LOCAL_TIME) if previous_cutoff else None
+    )
+    window_end = dt.datetime.combine(meeting["meeting_date"], dt.time(), LOCAL_TIME)
+    rows = {
+        r["case_id"]: r
+        for r in queries.referrals_in_area(conn, meeting["marac_area"], window_start, window_end)
+    }
+    if rolled - rows.keys():
+        rows.update(queries.latest_referral_per_case(conn, sorted(rolled - rows.keys())))
+    open_actions = _open_actions(conn, list(rows))
+    candidates = [
+        _candidate(row, open_actions.get(case_id, ()), case_id in rolled)
+        for case_id, row in rows.items()
+    ]
+    return build_agenda(
+        Meeting(
+            meeting["meeting_id"],
+            meeting["meeting_date"],
+            meeting["cutoff_date"],
+            meeting["capacity"],
+        ),
+        candidates,
+        previous_cutoff,
+        order=policy.agenda_order,
+        late_additions=late_case_ids,
+    )
+
+
+def published_version(conn: Connection, meeting: RowMapping, version: RowMapping) -> Agenda:
+    """A published version as a domain Agenda, so versions can be diffed by the rules."""
+    case_ids = list(version["case_ids"]) + list(version["overflow_case_ids"])
+    rows = queries.latest_referral_per_case(conn, case_ids)
+    open_actions = _open_actions(conn, case_ids)
+    late = set(version["late_case_ids"])
+
+    def items(ids: list[str], start: int) -> tuple[AgendaItem, ...]:
+        return tuple(
+            AgendaItem(start + i, _candidate(rows[c], open_actions.get(c, ()), False), c in late)
+            for i, c in enumerate(ids)
+            if c in rows
+        )
+
+    return Agenda(
+        Meeting(
+            meeting["meeting_id"],
+            meeting["meeting_date"],
+            meeting["cutoff_date"],
+            meeting["capacity"],
+        ),
+        items(list(version["case_ids"]), 1),
+        items(list(version["overflow_case_ids"]), len(version["case_ids"]) + 1),
+        (),
+    )
+
+
+def _change(old: Agenda, new: Agenda) -> AgendaChange:
+    diff = diff_agendas(old, new)
+    return AgendaChange(
+        added=[i.case.case_id for i in diff.added],
+        removed=[i.case.case_id for i in diff.removed],
+        moved=[f"{m.case_id}: {m.old_position} -> {m.new_position}" for m in diff.moved],
+    )
+
+
+def view(
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    meeting: RowMapping,
+    *,
+    version: int | None = None,
+    draft_only: bool = False,
+    route: str,
+) -> AgendaView:
+    versions = queries.agenda_versions(conn, meeting["meeting_id"])
+    if version is not None:
+        chosen = [v for v in versions if v["version"] == version]
+        if not chosen:
+            raise LookupError(f"meeting {meeting['meeting_id']} has no agenda version {version}")
+        versions_up_to = [v for v in versions if v["version"] <= version]
+    else:
+        versions_up_to = versions
+    if versions_up_to and not draft_only:
+        agenda = published_version(conn, meeting, versions_up_to[-1])
+        previous = versions_up_to[:-1]
+        status, number = "published", versions_up_to[-1]["version"]
+    else:
+        agenda, previous = draft(platform, conn, meeting), versions
+        status, number = "draft", None
+    earlier = published_version(conn, meeting, previous[-1]) if previous else None
+    return present(platform, conn, caller, meeting, agenda, status, number, earlier, route)
+
+
+def present(
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    meeting: RowMapping,
+    agenda: Agenda,
+    status: str,
+    version: int | None,
+    previous: Agenda | None,
+    route: str,
+) -> AgendaView:
+    """The agenda as the caller may see it, with what changed since the previous version."""
+    cases = render_items(platform, conn, caller, list(agenda.items) + list(agenda.overflow), route)
+    listed = len(agenda.items)
+    review = queries.open_actions_from_earlier_meetings(conn, meeting)
+    shown = disclose(
+        platform,
+        caller,
+        "marac",
+        route,
+        [Stored("ActionAssigned", a["assigned_event_id"], a["assigned_payload"]) for a in review],
+    )
+    today = platform.today()
+    return AgendaView(
+        meeting=meeting_view(conn, meeting),
+        status=status,
+        version=version,
+        cases=cases[:listed],
+        overflow=cases[listed:],
+        changes_since_previous_version=_change(previous, agenda) if previous else None,
+        actions_for_review=[
+            action_view(a, payload["description"], today)
+            for a, payload in zip(review, shown, strict=True)
+        ],
+    )
+
+
+def render_items(
+    platform: Platform, conn: Connection, caller: Caller, items: list[AgendaItem], route: str
+) -> list[AgendaCase]:
+    case_ids = [i.case.case_id for i in items]
+    rows = queries.latest_referral_per_case(conn, case_ids)
+    actions = [a for a in queries.actions(conn, case_ids=case_ids, status="open")]
+    stored = [
+        Stored("ReferralSubmitted", rows[c]["event_id"], rows[c]["payload"]) for c in case_ids
+    ]
+    stored += [
+        Stored("ActionAssigned", a["assigned_event_id"], a["assigned_payload"]) for a in actions
+    ]
+    shown = disclose(platform, caller, "marac", route, stored)
+    referrals = dict(zip(case_ids, shown[: len(case_ids)], strict=True))
+    today = platform.today()
+    actions_by_case: dict[str, list[ActionView]] = {}
+    for action, payload in zip(actions, shown[len(case_ids) :], strict=True):
+        actions_by_case.setdefault(action["case_id"], []).append(
+            action_view(action, payload["description"], today)
+        )
+    result = []
+    for item in items:
+        case = item.case
+        row = rows[case.case_id]
+        payload = referrals[case.case_id]
+        result.append(
+            AgendaCase(
+                position=item.position,
+                case_id=case.case_id,
+                late=item.late,
+                repeat=case.is_repeat,
+                last_referral_date=case.last_referral_date,
+                dash_score=row["dash_score"],
+                risk_level=row["risk_level"],
+                criteria=list(row["criteria"]),
+                referring_agency=case.referring_agency,
+                referral_date=case.referral_date,
+                idva_allocated=case.idva_allocated,
+                agencies_involved=list(case.agencies_involved),
+                children_count=case.children_count,
+                victim_name=payload["victim"]["name"],
+                perpetrator_names=[
+                    p["name"] for p in payload["perpetrators"] if p.get("name") is not None
+                ],
+                children_names=[c["name"] for c in payload["children"]],
+                outstanding_actions=actions_by_case.get(case.case_id, []),
+            )
+        )
+    return result
+
+
+def action_view(row: RowMapping, description: dict, today: dt.date) -> ActionView:
+    return ActionView(
+        action_id=row["action_id"],
+        case_id=row["case_id"],
+        meeting_id=row["meeting_id"],
+        owner_agency=row["owner_agency"],
+        description=description,
+        due_date=row["due_date"],
+        status=row["status"],
+        not_done_reason=row["not_done_reason"],
+        overdue=is_overdue(queries.to_action(row), today),
+    )

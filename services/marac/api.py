@@ -1,0 +1,494 @@
+"""MARAC routes: referrals, meetings, agendas, actions and the quarterly return."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from sqlalchemy import Connection, RowMapping
+
+from services.bootstrap import Platform
+from services.intake.auth import CurrentCaller, require_role
+from services.intake.deps import Db, PlatformDep
+from services.intake.disclosure import Stored, disclose
+from services.kernel.events import new_event
+from services.marac import agendas, exports, queries
+from services.marac.domain.actions import (
+    ActionError,
+    ActionStatus,
+    Actor,
+    NotDoneReason,
+    change_status,
+    is_overdue,
+)
+from services.marac.domain.agenda import AgendaError
+from services.marac.domain.returns import ReturnError, parse_quarter
+from services.marac.domain.working_days import agenda_cutoff
+from services.marac.intake import ReferralRefused, marac_policy, submit_referral
+from services.marac.models import (
+    ActionRequest,
+    ActionStatusRequest,
+    ActionView,
+    AgendaView,
+    Listing,
+    MeetingRequest,
+    MeetingView,
+    PublishRequest,
+    ReferralAccepted,
+    ReferralRequest,
+    ReferralView,
+)
+from services.marac.returns import build_return
+from services.sharing.service import Caller
+
+router = APIRouter(prefix="/api/marac", tags=["marac"])
+
+Referrer = Annotated[Caller, Depends(require_role("referrer", "coordinator"))]
+Coordinator = Annotated[Caller, Depends(require_role("coordinator"))]
+PURPOSE = "marac"
+
+
+def refused(field: str, message: str) -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors, naming the field."""
+    location = ["body", *[p for p in re.split(r"[.\[\]]+", field) if p]]
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail=[{"loc": location, "msg": message, "type": "value_error"}],
+    )
+
+
+def _is_party(platform: Platform, agency: str) -> bool:
+    agreements = platform.sharing.agreements.get().in_force(platform.today())
+    return any(a.party(agency) for a in agreements)
+
+
+# -- referrals -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/referrals",
+    response_model=ReferralAccepted,
+    status_code=status.HTTP_201_CREATED,
+    summary="Refer a victim to MARAC",
+    description=(
+        "Scores DASH, works out which referral criteria are met, links the victim, "
+        "perpetrators and children to existing persons by blind index, encrypts the sensitive "
+        "fields and publishes ReferralSubmitted. A referral meeting no criterion is refused "
+        "with the reason (422) and nothing is published."
+    ),
+    responses={422: {"description": "a field is invalid or no referral criterion is met"}},
+)
+def submit(
+    request: ReferralRequest, caller: Referrer, db: Db, platform: PlatformDep
+) -> ReferralAccepted:
+    try:
+        submission = submit_referral(platform, db, caller, request)
+    except ReferralRefused as exc:
+        raise refused(exc.field, str(exc)) from exc
+    platform.publisher.publish(submission.events)
+    return submission.accepted
+
+
+def _visible_referral(db: Connection, caller: Caller, referral_id: str) -> RowMapping:
+    """The referral, if the caller's agency made it or coordinates; otherwise 404, not 403."""
+    row = queries.referral(db, referral_id)
+    if row is None or (caller.role != "coordinator" and row["referring_agency"] != caller.agency):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no referral {referral_id}")
+    return row
+
+
+def _listings(db: Connection, case_id: str, today: dt.date) -> list[Listing]:
+    return [
+        Listing(
+            meeting_id=m["meeting_id"],
+            meeting_date=m["meeting_date"],
+            heard=m["meeting_date"] <= today,
+        )
+        for m in queries.listings_for_case(db, case_id)
+    ]
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=ReferralView,
+    summary="What happened to a referral",
+    description=(
+        "The referring agency (and MARAC coordinators) see the referral, the meetings it was "
+        "listed for, whether it was heard, and the actions on the case owned by their agency. "
+        "Fields the agreement withholds from the caller's agency come back as withheld."
+    ),
+    responses={404: {"description": "no such referral, or not one your agency may see"}},
+)
+def get_referral(
+    referral_id: str, caller: CurrentCaller, db: Db, platform: PlatformDep
+) -> ReferralView:
+    row = _visible_referral(db, caller, referral_id)
+    today = platform.today()
+    own_actions = [
+        a for a in queries.actions(db, case_ids=[row["case_id"]])
+        if caller.role == "coordinator" or a["owner_agency"] == caller.agency
+    ]  # fmt: skip
+    stored = [Stored("ReferralSubmitted", row["event_id"], row["payload"])]
+    stored += [
+        Stored("ActionAssigned", a["assigned_event_id"], a["assigned_payload"]) for a in own_actions
+    ]
+    shown = disclose(platform, caller, PURPOSE, f"GET /api/marac/referrals/{referral_id}", stored)
+    return ReferralView(
+        referral_id=row["referral_id"],
+        case_id=row["case_id"],
+        marac_area=row["marac_area"],
+        referral_date=row["referral_date"],
+        referring_agency=row["referring_agency"],
+        dash_score=row["dash_score"],
+        risk_level=row["risk_level"],
+        criteria=list(row["criteria"]),
+        repeat=row["is_repeat"],
+        last_referral_date=row["last_referral_date"],
+        listed_for=_listings(db, row["case_id"], today),
+        actions=[
+            agendas.action_view(a, payload["description"], today)
+            for a, payload in zip(own_actions, shown[1:], strict=True)
+        ],
+        detail=shown[0],
+    )
+
+
+# -- meetings and agendas --------------------------------------------------------------------
+
+
+@router.post(
+    "/meetings",
+    response_model=MeetingView,
+    status_code=status.HTTP_201_CREATED,
+    summary="Schedule a MARAC meeting",
+    description="The agenda cut-off is computed in working days (bank holidays excluded).",
+)
+def schedule_meeting(
+    request: MeetingRequest, caller: Coordinator, platform: PlatformDep
+) -> MeetingView:
+    policy = marac_policy(platform)
+    if request.meeting_date < platform.today():
+        raise refused("meeting_date", f"meeting_date {request.meeting_date} is in the past")
+    if request.chair_agency and not _is_party(platform, request.chair_agency):
+        raise refused("chair_agency", f"{request.chair_agency} is not a party to the agreement")
+    meeting_id = f"m-{uuid.uuid4().hex[:10]}"
+    payload = {
+        "meeting_id": meeting_id,
+        "marac_area": request.marac_area,
+        "meeting_date": request.meeting_date,
+        "cutoff_date": agenda_cutoff(
+            request.meeting_date,
+            policy.agenda_cutoff_working_days,
+            extra_holidays=policy.extra_closure_dates,
+        ),
+        "capacity": request.capacity or policy.meeting_capacity,
+        "venue": request.venue,
+        "chair_agency": request.chair_agency,
+    }
+    platform.publisher.publish(
+        [
+            new_event(
+                "MeetingScheduled",
+                payload,
+                aggregate_id=meeting_id,
+                agency=caller.agency,
+                actor=caller.user,
+            )
+        ]
+    )
+    return MeetingView(**payload)
+
+
+@router.get("/meetings", response_model=list[MeetingView], summary="Meetings, by MARAC area")
+def list_meetings(
+    caller: CurrentCaller,
+    db: Db,
+    area: Annotated[str | None, Query(description="MARAC area")] = None,
+) -> list[MeetingView]:
+    return [agendas.meeting_view(db, m) for m in queries.meetings(db, area)]
+
+
+def _meeting(db: Connection, meeting_id: str) -> RowMapping:
+    row = queries.meeting(db, meeting_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no meeting {meeting_id}")
+    return row
+
+
+@router.get(
+    "/meetings/{meeting_id}/agenda",
+    response_model=AgendaView,
+    summary="A meeting's agenda (JSON, CSV or printable HTML)",
+    description=(
+        "The latest published version, or the draft the rules give now if none is published "
+        "(or `draft=true`). Cases are ordered by the policy (repeats first, then DASH score, "
+        "then referral date); cases over capacity are listed as overflow. Each reader sees "
+        "what their agency may see under the agreement."
+    ),
+    responses={
+        200: {
+            "content": {"text/csv": {}, "text/html": {}},
+            "description": "the agenda in the requested format",
+        }
+    },
+)
+def get_agenda(
+    meeting_id: str,
+    caller: CurrentCaller,
+    db: Db,
+    platform: PlatformDep,
+    format: Literal["json", "csv", "html"] = "json",
+    version: Annotated[int | None, Query(ge=1)] = None,
+    draft: bool = False,
+):
+    meeting = _meeting(db, meeting_id)
+    try:
+        agenda = agendas.view(
+            platform, db, caller, meeting, version=version, draft_only=draft,
+            route=f"GET /api/marac/meetings/{meeting_id}/agenda",
+        )  # fmt: skip
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    if format == "csv":
+        return PlainTextResponse(
+            exports.agenda_csv(agenda),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="agenda-{meeting_id}.csv"'},
+        )
+    if format == "html":
+        return HTMLResponse(exports.agenda_html(agenda, caller))
+    return agenda
+
+
+@router.post(
+    "/meetings/{meeting_id}/agenda/publish",
+    response_model=AgendaView,
+    summary="Publish (or re-issue) a meeting's agenda",
+    description=(
+        "Freezes the draft as a new agenda version (AgendaPublished). Cases received after the "
+        "cut-off are added only if listed in `late_case_ids`, and are marked late. The response "
+        "shows what changed since the previous version."
+    ),
+)
+def publish_agenda(
+    meeting_id: str, request: PublishRequest, caller: Coordinator, db: Db, platform: PlatformDep
+) -> AgendaView:
+    meeting = _meeting(db, meeting_id)
+    try:
+        agenda = agendas.draft(platform, db, meeting, late_case_ids=request.late_case_ids)
+    except AgendaError as exc:
+        raise refused("late_case_ids", str(exc)) from exc
+    versions = queries.agenda_versions(db, meeting_id)
+    version = len(versions) + 1
+    payload = {
+        "meeting_id": meeting_id,
+        "version": version,
+        "case_ids": [i.case.case_id for i in agenda.items],
+        "late_case_ids": [i.case.case_id for i in agenda.items if i.late],
+        "overflow_case_ids": [i.case.case_id for i in agenda.overflow],
+    }
+    platform.publisher.publish(
+        [
+            new_event(
+                "AgendaPublished",
+                payload,
+                aggregate_id=meeting_id,
+                agency=caller.agency,
+                actor=caller.user,
+            )
+        ]
+    )
+    previous = agendas.published_version(db, meeting, versions[-1]) if versions else None
+    return agendas.present(
+        platform, db, caller, meeting, agenda, "published", version, previous,
+        route=f"POST /api/marac/meetings/{meeting_id}/agenda/publish",
+    )  # fmt: skip
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/actions",
+    response_model=ActionView,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an action agreed at a meeting",
+    responses={422: {"description": "unknown case, meeting or agency"}},
+)
+def assign_action(
+    request: ActionRequest, caller: Coordinator, db: Db, platform: PlatformDep
+) -> ActionView:
+    if not queries.case_exists(db, request.case_id):
+        raise refused("case_id", f"no case {request.case_id}")
+    if request.meeting_id and queries.meeting(db, request.meeting_id) is None:
+        raise refused("meeting_id", f"no meeting {request.meeting_id}")
+    if not _is_party(platform, request.owner_agency):
+        raise refused("owner_agency", f"{request.owner_agency} is not a party to the agreement")
+    action_id = f"a-{uuid.uuid4().hex[:10]}"
+    payload = {
+        "case_id": request.case_id,
+        "action_id": action_id,
+        "meeting_id": request.meeting_id,
+        "owner_agency": request.owner_agency,
+        "description": request.description,
+        "due_date": request.due_date,
+    }
+    platform.publisher.publish(
+        [
+            new_event(
+                "ActionAssigned",
+                payload,
+                aggregate_id=request.case_id,
+                agency=caller.agency,
+                actor=caller.user,
+            )
+        ]
+    )
+    return ActionView(
+        **{k: v for k, v in payload.items() if k != "description"},
+        description={
+            "status": "shown",
+            "data_class": "risk.narrative",
+            "value": request.description,
+        },
+        status="open",
+        overdue=request.due_date < platform.today(),
+    )
+
+
+@router.post(
+    "/actions/{action_id}/status",
+    response_model=ActionView,
+    summary="Mark an action done, or not done with a reason",
+    description="Only the owning agency may change an action's status.",
+    responses={
+        403: {"description": "your agency does not own the action"},
+        404: {"description": "no such action"},
+        409: {"description": "the action is already closed"},
+    },
+)
+def change_action_status(
+    action_id: str,
+    request: ActionStatusRequest,
+    caller: CurrentCaller,
+    db: Db,
+    platform: PlatformDep,
+) -> ActionView:
+    row = queries.action(db, action_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {action_id}")
+    if row["owner_agency"] != caller.agency:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"only the owning agency ({row['owner_agency']}) may change this action's status",
+        )
+    if request.status == "not_done" and request.reason is None:
+        raise refused("reason", "a reason is required when an action is not done")
+    try:
+        change_status(
+            queries.to_action(row),
+            ActionStatus(request.status),
+            Actor(agency=caller.agency, is_coordinator=caller.role == "coordinator"),
+            reason=NotDoneReason(request.reason) if request.reason else None,
+        )
+    except ActionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    payload = {
+        "case_id": row["case_id"],
+        "action_id": action_id,
+        "outcome": request.status,
+        "not_done_reason": request.reason,
+        "note": request.note,
+        "completed_on": platform.today(),
+    }
+    platform.publisher.publish(
+        [
+            new_event(
+                "ActionCompleted",
+                payload,
+                aggregate_id=row["case_id"],
+                agency=caller.agency,
+                actor=caller.user,
+            )
+        ]
+    )
+    [shown] = disclose(
+        platform, caller, PURPOSE, f"POST /api/marac/actions/{action_id}/status",
+        [Stored("ActionAssigned", row["assigned_event_id"], row["assigned_payload"])],
+    )  # fmt: skip
+    view = agendas.action_view(row, shown["description"], platform.today())
+    return view.model_copy(
+        update={"status": request.status, "not_done_reason": request.reason, "overdue": False}
+    )
+
+
+@router.get(
+    "/actions",
+    response_model=list[ActionView],
+    summary="Actions by agency, optionally only the overdue ones",
+    description="Coordinators see every agency's actions; others see their own agency's.",
+)
+def list_actions(
+    caller: CurrentCaller,
+    db: Db,
+    platform: PlatformDep,
+    agency: Annotated[str | None, Query(description="owning agency")] = None,
+    overdue: Annotated[bool, Query(description="only open actions past their due date")] = False,
+) -> list[ActionView]:
+    if caller.role != "coordinator":
+        if agency and agency != caller.agency:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "you may list only your agency's actions"
+            )
+        agency = caller.agency
+    today = platform.today()
+    rows = queries.actions(db, agency=agency)
+    if overdue:
+        rows = [r for r in rows if is_overdue(queries.to_action(r), today)]
+    shown = disclose(
+        platform, caller, PURPOSE, "GET /api/marac/actions",
+        [Stored("ActionAssigned", r["assigned_event_id"], r["assigned_payload"]) for r in rows],
+    )  # fmt: skip
+    return [
+        agendas.action_view(r, s["description"], today) for r, s in zip(rows, shown, strict=True)
+    ]
+
+
+# -- quarterly return ------------------------------------------------------------------------
+
+
+@router.get(
+    "/returns",
+    summary="The quarterly data return for a MARAC (CSV)",
+    description=(
+        "SafeLives-style meeting-level aggregates for meetings held in a calendar quarter: "
+        "cases, repeats, referrals by agency, diversity counts, children and young perpetrators."
+    ),
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "one row per meeting and a total"}
+    },
+)
+def quarterly_return(
+    caller: Coordinator,
+    db: Db,
+    platform: PlatformDep,
+    marac: Annotated[str, Query(min_length=1, description="MARAC area", examples=["oxford"])],
+    quarter: Annotated[str, Query(description="calendar quarter", examples=["2026Q3"])],
+) -> Response:
+    try:
+        parsed = parse_quarter(quarter)
+        result = build_return(platform, db, caller, marac, parsed, "GET /api/marac/returns")
+    except (ValueError, ReturnError) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"quarter: {exc}") from exc
+    return Response(
+        exports.quarterly_return_csv(result, quarter),
+        media_type="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="marac-return-{marac}-{quarter}.csv"'
+        },
+    )
