@@ -69,3 +69,9 @@ class KeyCache:
             self._epoch += 1
             for key in [k for k in self._entries if k[0] == subject_id]:
                 del self._entries[key]
+
+    def clear(self) -> None:
+        """Forget every key: what a cache expiry does, at once (after a key rotation, say)."""
+        with self._lock:
+            self._epoch += 1
+            self._entries.clear()
