@@ -221,8 +221,10 @@ def _agenda(api, meeting_id: str, who=COORDINATOR, **params) -> dict:
 def test_agenda_orders_repeats_first_then_dash_and_overflows_past_capacity(api):
     today = dt.date.today()  # agendas list by the day a referral was received
     at(api, today - dt.timedelta(days=200))
-    old = refer(api, referral(victim="Kim Lee", victim_dob="1985-01-01", yes=14,
-                              referral_date=(today - dt.timedelta(days=200)).isoformat()))  # fmt: skip
+    earlier = (today - dt.timedelta(days=200)).isoformat()
+    old = refer(
+        api, referral(victim="Kim Lee", victim_dob="1985-01-01", yes=14, referral_date=earlier)
+    )
     api.settle()
     at(api, today)
     repeat = refer(api, referral(victim="Kim Lee", victim_dob="1985-01-01", yes=2))

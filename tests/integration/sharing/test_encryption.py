@@ -116,7 +116,9 @@ def test_every_party_reads_a_field_if_and_only_if_the_agreement_says_so(api):
     case = submit(api, full_referral(yes=16))
     api.settle()
     row = _stored_referral(api, case["referral_id"])
-    agreement = load_agreement_set(AGREEMENTS).current("thames-valley-da-isa", dt.date(2026, 11, 20))
+    agreement = load_agreement_set(AGREEMENTS).current(
+        "thames-valley-da-isa", dt.date(2026, 11, 20)
+    )
 
     checked = 0
     for party in agreement.parties:
@@ -126,7 +128,9 @@ def test_every_party_reads_a_field_if_and_only_if_the_agreement_says_so(api):
         )
         statuses = _field_classes(to_jsonable(revealed.payload))
         for data_class, seen in statuses.items():
-            expected = "shown" if agreement.may_read(party.agency_id, "marac", data_class) else "withheld"
+            expected = (
+                "shown" if agreement.may_read(party.agency_id, "marac", data_class) else "withheld"
+            )
             assert seen == {expected}, (party.agency_id, data_class, seen)
             checked += 1
     classes = {
@@ -261,7 +265,9 @@ def test_erasure_shreds_the_subject_everywhere_and_replay_still_works(api):
 
     assert api.platform.vault.data_key(victim_id, "victim.identity") is None
     with api.platform.vault._engine.connect() as conn:
-        assert conn.execute(select(data_keys).where(data_keys.c.subject_id == victim_id)).all() == []
+        assert (
+            conn.execute(select(data_keys).where(data_keys.c.subject_id == victim_id)).all() == []
+        )
     with api.platform.engine.connect() as conn:
         logged = conn.execute(select(erasure_log)).one()
     assert (logged.subject_id, logged.agency) == (victim_id, "tvp")
