@@ -38,7 +38,10 @@ def service_projections() -> dict[str, Projection]:
     from services.marac.handlers import projection as marac_projection
     from services.sharing.handlers import projection as sharing_projection
 
-    projections = [marac_projection(), sharing_projection()]
+    projections = [
+        marac_projection(),
+        sharing_projection(),
+    ]
     return {p.name: p for p in projections}
 
 
@@ -145,16 +148,24 @@ class Platform:
             group_prefix=self.settings.topic_prefix,
         )
 
-    def prepare(self) -> list[str]:
-        """Create missing topics and migrate the read models; returns topics created."""
-        created = ensure_topics(
+    def create_topics(self) -> list[str]:
+        """Create missing topics (retention forever); returns the names created."""
+        return ensure_topics(
             self.bootstrap,
             self.topics.all_topics(),
             self.settings.topic_partitions,
             self.settings.topic_replication,
         )
+
+    def migrate(self) -> None:
+        """Bring the read models up to date and open the key vault (created on first start)."""
         migrate(self.writer_engine)
-        _ = self.vault  # creates the vault tables and the key file on first start
+        _ = self.vault
+
+    def prepare(self) -> list[str]:
+        """Create missing topics and migrate the read models; returns topics created."""
+        created = self.create_topics()
+        self.migrate()
         return created
 
     def close(self) -> None:

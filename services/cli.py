@@ -177,16 +177,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
-    from services.kernel.bus import ensure_topics, list_topics
+    from services.kernel.bus import list_topics
 
     platform = _platform(args)
     if args.create:
-        created = ensure_topics(
-            platform.bootstrap,
-            platform.topics.all_topics(),
-            platform.settings.topic_partitions,
-            platform.settings.topic_replication,
-        )
+        created = platform.create_topics()
         print(f"created {len(created)} topic(s)" + (": " + ", ".join(created) if created else ""))
     existing = set(list_topics(platform.bootstrap))
     for topic in platform.topics.all_topics():

@@ -74,10 +74,13 @@ class Stack:
 
         self.platform = Platform(settings, bootstrap)
         try:
-            created = self.platform.prepare()
+            created = self.platform.create_topics()
         except Exception as exc:
-            component = "database" if "topic" not in str(exc).lower() else "topics"
-            raise StackError(component, f"{exc.__class__.__name__}: {exc}") from exc
+            raise StackError("topics", f"{exc.__class__.__name__}: {exc}") from exc
+        try:
+            self.platform.migrate()
+        except Exception as exc:
+            raise StackError("database", f"{exc.__class__.__name__}: {exc}") from exc
         self.say(
             f"  database   {self.platform.engine.url.render_as_string(hide_password=True)}"
             f" (migrated; {len(created)} topics created)"

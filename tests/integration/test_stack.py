@@ -1,0 +1,159 @@
+"""`tandem up` as a whole: starts, reports health, restarts with its data, names what failed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from services.kernel.bus import BrokerUnavailable, Publisher
+from services.kernel.embedded_broker import free_port
+from services.kernel.settings import Settings
+from services.stack import Stack, StackError
+from tests.factories import referral_event
+
+pytestmark = pytest.mark.integration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def embedded_settings(data_dir: Path, **overrides) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        embedded_kafka_port=free_port(),
+        http_port=free_port(),
+        **overrides,
+    )
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def wait_for_lag_zero(url: str, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        status, body = get_json(url + "/health")
+        if status == 200 and all(s["lag"] == 0 for s in body["services"].values()):
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"lag did not reach zero: {body}")
+        time.sleep(0.2)
+
+
+def test_up_serves_health_and_restarts_with_its_data(tmp_path):
+    settings = embedded_settings(tmp_path / "data")
+    said: list[str] = []
+    stack = Stack(settings, say=said.append)
+    stack.start()
+    try:
+        assert any(line.strip().startswith("broker     embedded") for line in said)
+        body = wait_for_lag_zero(stack.url)
+        assert body["status"] == "ok"
+        assert set(body["services"]) >= {"marac", "sharing"}
+        stack.platform.publisher.publish([referral_event(case_id="c-kept")])
+        body = wait_for_lag_zero(stack.url)
+        assert body["services"]["marac"]["applied"] >= 1
+    finally:
+        stack.stop()
+
+    again = Stack(settings.with_overrides(http_port=free_port()), say=lambda _: None)
+    again.start()
+    try:
+        body = wait_for_lag_zero(again.url)
+        with again.platform.engine.connect() as conn:
+            kept = conn.exec_driver_sql("select case_id from marac_cases").scalars().all()
+        assert kept == ["c-kept"]
+        assert body["services"]["marac"]["lag_by_topic"][f"{settings.topic_prefix}.marac.cases"] == 0
+    finally:
+        again.stop()
+
+
+def test_up_names_the_broker_when_its_port_is_taken(tmp_path, kafka_bootstrap):
+    taken = int(kafka_bootstrap.rsplit(":", 1)[1])
+    settings = embedded_settings(tmp_path / "data").with_overrides(embedded_kafka_port=taken)
+    with pytest.raises(StackError) as caught:
+        Stack(settings, say=lambda _: None).start()
+    assert caught.value.component == "broker"
+    assert f"port {taken} is already in use" in str(caught.value)
+
+
+def test_up_names_the_database_when_it_cannot_be_reached(tmp_path, kafka_bootstrap):
+    settings = embedded_settings(
+        tmp_path / "data",
+        kafka_bootstrap=kafka_bootstrap,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+    )
+    with pytest.raises(StackError) as caught:
+        Stack(settings, say=lambda _: None).start()
+    assert caught.value.component == "database"
+    assert "database did not start" in str(caught.value)
+
+
+def test_publishing_to_a_broker_that_is_down_fails_loudly(platform):
+    down = f"127.0.0.1:{free_port()}"
+    with pytest.raises(BrokerUnavailable) as caught:
+        Publisher(down, platform.codec, platform.topics)
+    assert f"Kafka broker at {down} is not reachable" in str(caught.value)
+
+
+def run_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=120,
+    )  # fmt: skip
+
+
+def test_cli_publish_validates_every_line_before_sending_any(platform, tmp_path):
+    import os
+
+    env = {
+        **os.environ,
+        "TANDEM_DATA_DIR": str(platform.settings.data_dir),
+        "TANDEM_KAFKA_BOOTSTRAP": platform.bootstrap,
+        "TANDEM_DATABASE_URL": platform.settings.resolved_database_url,
+        "TANDEM_VAULT_DATABASE_URL": platform.settings.vault_database_url,
+        "TANDEM_TOPIC_PREFIX": platform.settings.topic_prefix,
+    }
+    good = {"event_type": "MeetingScheduled", "aggregate_id": "m-1", "agency": "marac-coord",
+            "payload": {"meeting_id": "m-1", "marac_area": "oxford", "meeting_date": "2026-12-10",
+                        "cutoff_date": "2026-12-03", "capacity": 20}}  # fmt: skip
+    bad = json.loads(json.dumps(good))
+    bad["payload"]["capacity"] = "twenty"
+    lines = tmp_path / "events.jsonl"
+    lines.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+
+    refused = run_cli("publish", str(lines), env=env)
+    assert refused.returncode != 0
+    assert "line 2: MeetingScheduled: capacity: expected a whole number" in refused.stderr
+
+    lines.write_text(json.dumps(good) + "\n")
+    sent = run_cli("publish", str(lines), env=env)
+    assert sent.returncode == 0, sent.stderr
+    assert f"-> {platform.settings.topic_prefix}.marac.meetings[" in sent.stdout
+    assert sent.stdout.count("MeetingScheduled") == 1  # the refused run sent nothing
+
+    tail = run_cli("tail", "marac.meetings", "--from-beginning", "--compact", env=env)
+    assert tail.returncode == 0, tail.stderr
+    [line] = tail.stdout.strip().splitlines()
+    assert json.loads(line)["payload"]["capacity"] == 20
+
+
+def test_every_command_has_help():
+    from services.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        text = sub.format_help()
+        assert sub.description, name
+        assert "--data-dir" in text, name
