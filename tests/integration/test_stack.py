@@ -73,7 +73,8 @@ def test_up_serves_health_and_restarts_with_its_data(tmp_path):
         with again.platform.engine.connect() as conn:
             kept = conn.exec_driver_sql("select case_id from marac_cases").scalars().all()
         assert kept == ["c-kept"]
-        assert body["services"]["marac"]["lag_by_topic"][f"{settings.topic_prefix}.marac.cases"] == 0
+        cases_topic = f"{settings.topic_prefix}.marac.cases"
+        assert body["services"]["marac"]["lag_by_topic"][cases_topic] == 0
     finally:
         again.stop()
 
