@@ -122,10 +122,16 @@ class Publisher:
         a batch sends nothing.
         """
         if self.encrypt is not None:
-            for event in events:
-                self.codec.validate(event)  # name the bad field before any key is created
-            events = [self.encrypt(e) for e in events]
-        encoded = [(self.topics.for_event(e.event_type), e, self.codec.encode(e)) for e in events]
+            # validate first, so a bad field is named before any data key is created
+            conformed = [self.encrypt(self.codec.conformed(e)) for e in events]
+            encoded = [
+                (self.topics.for_event(e.event_type), e, self.codec.encode(e, conformed=True))
+                for e in conformed
+            ]
+        else:
+            encoded = [
+                (self.topics.for_event(e.event_type), e, self.codec.encode(e)) for e in events
+            ]
         futures = []
         for topic, event, value in encoded:
             headers = [

@@ -164,14 +164,26 @@ def _to_datetime(value: Any, path: str) -> dt.datetime:
     raise FieldError(path, f"expected an ISO timestamp, got {value!r}")
 
 
+_WALKERS: dict[int, tuple[dict[str, Any], _Walker]] = {}
+
+
+def _walker(schema: dict[str, Any]) -> _Walker:
+    """One walker per schema object: collecting named types once, not on every event."""
+    cached = _WALKERS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = (schema, _Walker(schema))
+        _WALKERS[id(schema)] = cached
+    return cached[1]
+
+
 def conform(schema: dict[str, Any], value: Any) -> dict[str, Any]:
     """Validate ``value`` against a record schema; return it in fastavro's native types."""
-    return _Walker(schema).conform(schema, value, "")
+    return _walker(schema).conform(schema, value, "")
 
 
 def conform_field(schema: dict[str, Any], field_name: str, value: Any) -> Any:
     """Validate one top-level field of a record schema (used for payloads without envelope)."""
-    walker = _Walker(schema)
+    walker = _walker(schema)
     for field in schema["fields"]:
         if field["name"] == field_name:
             return walker.conform(field["type"], value, field_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -29,7 +29,7 @@ class Envelope:
     """Set by the codec to the version it wrote (or read)."""
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(self.__dict__)  # flat fields only: cheaper than asdict's deep copy
 
 
 @dataclass(frozen=True)

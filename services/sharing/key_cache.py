@@ -18,7 +18,7 @@ class KeyCache:
 
     def __init__(
         self,
-        max_entries: int = 10_000,
+        max_entries: int = 200_000,
         ttl_seconds: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -85,12 +85,14 @@ class SharingService:
         self.agreements = agreements
         self.catalogue = catalogue
         self.clock = clock
-
-    def _schema(self, event_type: str) -> dict[str, Any]:
-        return self.catalogue.latest(event_type).definition
+        self._plans: dict[str, Any] = {}
 
     def _plan(self, event_type: str):
-        return plan_for(self._schema(event_type))
+        """The compiled walk over an event type's sensitive fields, built once per type."""
+        plan = self._plans.get(event_type)
+        if plan is None:
+            plan = self._plans[event_type] = plan_for(self.catalogue.latest(event_type).definition)
+        return plan
 
     def has_sensitive_fields(self, event_type: str) -> bool:
         return bool(self._plan(event_type).fields)
