@@ -36,10 +36,12 @@ if TYPE_CHECKING:
 def service_projections() -> dict[str, Projection]:
     """Every service's projection, by service name."""
     from services.marac.handlers import projection as marac_projection
+    from services.matac.handlers import projection as matac_projection
     from services.sharing.handlers import projection as sharing_projection
 
     projections = [
         marac_projection(),
+        matac_projection(),
         sharing_projection(),
     ]
     return {p.name: p for p in projections}

@@ -10,6 +10,7 @@ from projections.runtime import ProjectorStatus
 from services.bootstrap import Platform
 from services.intake.routers import health, sharing
 from services.marac import api as marac_api
+from services.matac import api as matac_api
 
 
 def create_app(
@@ -31,4 +32,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(sharing.router)
     app.include_router(marac_api.router)
+    app.include_router(matac_api.router)
     return app

@@ -1,0 +1,761 @@
+"""The MATAC API: incidents in; rankings, profiles, score histories and the cohort out.
+
+Who may do what (the agreement then decides what each caller may *read*):
+
+* record incidents and perpetrator status changes: analysts of a police party;
+* nominate a perpetrator: any partner (every role except dpo);
+* add to and remove from the cohort: analysts (police analysts, MATAC coordinators);
+* read rankings and the cohort: analysts and coordinators;
+* read a perpetrator's profile and score history: analysts and coordinators, and any other
+  partner whose agency has nominated that perpetrator (others get 403, whether or not the
+  person exists, so ids cannot be probed).
+
+Identities come from the encrypted fields of incident events and are disclosed per caller
+for the ``matac`` purpose: police and coordinators see names; a housing provider sees them
+withheld, with the agreement that withholds them. Every disclosure is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from sqlalchemy import Connection
+
+from services.bootstrap import Platform
+from services.intake.auth import require_role
+from services.intake.deps import Db, PlatformDep
+from services.intake.disclosure import Stored, disclose
+from services.intake.models import ProtectedText
+from services.matac import commands, exports, queries
+from services.matac.config import matac_policy
+from services.matac.domain.cohort import CohortEntry, cohort_measure
+from services.matac.domain.dates import subtract_months
+from services.matac.domain.history import score_history
+from services.matac.domain.json_values import json_number
+from services.matac.domain.ranking import exclusion_reason
+from services.matac.domain.scoring import Score, score_perpetrator
+from services.matac.models import (
+    AREA_DESCRIPTION,
+    AREA_PATTERN,
+    CohortJoinedOut,
+    CohortJoinIn,
+    CohortLeftOut,
+    CohortMeasureOut,
+    CohortMember,
+    CohortReport,
+    HistoryOut,
+    HistoryPoint,
+    IncidentAccepted,
+    IncidentIn,
+    IncidentRecord,
+    Membership,
+    NominationAccepted,
+    NominationIn,
+    NominationOut,
+    ProfileOut,
+    RankingOut,
+    RankingRow,
+    RuleRefusal,
+    ScoreExplanation,
+    StatusChangeOut,
+    StatusIn,
+    StatusRecorded,
+    Unranked,
+)
+from services.matac.policy import MatacPolicy, PolicyError
+from services.sharing.service import Caller
+
+router = APIRouter(prefix="/api/matac", tags=["matac"])
+
+PURPOSE = "matac"
+READERS = ("analyst", "coordinator")
+PARTNERS = ("analyst", "coordinator", "agency_contact", "referrer", "mappa_coordinator")
+HISTORY_MONTHS = 12
+HISTORY_STEP_DAYS = 28
+MAX_HISTORY_POINTS = 1000
+
+Analyst = Annotated[Caller, Depends(require_role("analyst"))]
+Reader = Annotated[Caller, Depends(require_role(*READERS))]
+Partner = Annotated[Caller, Depends(require_role(*PARTNERS))]
+
+Format = Annotated[
+    Literal["json", "csv"], Query(alias="format", description="json (default) or csv")
+]
+PersonId = Annotated[
+    str, Path(min_length=1, max_length=64, description="Tandem person id of the perpetrator")
+]
+AreaQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=64,
+        pattern=AREA_PATTERN,
+        description=AREA_DESCRIPTION + "; omit for every area",
+        examples=["oxford"],
+    ),
+]
+AsOf = Annotated[
+    dt.date | None,
+    Query(
+        description="the date to score on (default today; not after today)",
+        examples=["2026-03-02"],
+    ),
+]
+
+Responses = dict[int | str, dict[str, Any]]
+FORBIDDEN: Responses = {403: {"description": "the caller's role or party may not do this"}}
+RULE: Responses = {
+    409: {"model": RuleRefusal, "description": "a MATAC rule refuses it; nothing published"}
+}
+POLICY: Responses = {
+    503: {"description": "the MATAC policy file is invalid (the message names file and key)"}
+}
+NOT_FOUND: Responses = {404: {"description": "no incident is recorded for the person"}}
+CSV: Responses = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON or CSV"}
+}
+
+
+# -- dependencies and errors -------------------------------------------------------------------
+
+
+def police_analyst(caller: Analyst, platform: PlatformDep) -> Caller:
+    """Analysts of a police party: the only callers who record police incidents."""
+    for agreement in platform.sharing.agreements.get().in_force(platform.today()):
+        party = agreement.party(caller.agency)
+        if party is not None and party.party_type == "police":
+            return caller
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        detail=f"{caller.agency} is not a police party; only police analysts record this",
+    )
+
+
+PoliceAnalyst = Annotated[Caller, Depends(police_analyst)]
+
+
+def current_policy(platform: PlatformDep) -> MatacPolicy:
+    try:
+        return matac_policy(platform.settings.policy_dir)
+    except PolicyError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"the MATAC policy cannot be used: {exc}"
+        ) from exc
+
+
+Policy = Annotated[MatacPolicy, Depends(current_policy)]
+
+
+def refused(field: str, message: str, where: str = "body") -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors, naming the field."""
+    location = [where, *[p for p in re.split(r"[.\[\]]+", field) if p]]
+    location = [int(p) if p.isdigit() else p for p in location]
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail=[{"loc": location, "msg": message, "type": "value_error"}],
+    )
+
+
+def conflict(violation: commands.RuleViolation) -> HTTPException:
+    return HTTPException(
+        status.HTTP_409_CONFLICT, detail={"rule": violation.rule, "message": violation.message}
+    )
+
+
+def _date_param(name: str, value: dt.date | None, today: dt.date) -> dt.date:
+    value = value or today
+    if value > today:
+        raise refused(name, f"{value.isoformat()} is after today ({today.isoformat()})", "query")
+    return value
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _number(value: int | Decimal) -> float:
+    return float(json_number(value))
+
+
+def _explanation(score: Score) -> ScoreExplanation:
+    return ScoreExplanation.model_validate(score.to_dict())
+
+
+def _protected(value: Any) -> ProtectedText | None:
+    return None if value is None else ProtectedText.model_validate(value)
+
+
+def _names(
+    platform: Platform, db: Connection, caller: Caller, route: str, person_ids: list[str]
+) -> dict[str, ProtectedText]:
+    """Each person's name from their latest named incident, disclosed for the caller."""
+    sources = queries.identity_payloads(db, person_ids)
+    order = sorted(sources)
+    revealed = disclose(
+        platform,
+        caller,
+        PURPOSE,
+        route,
+        [Stored("IncidentRecorded", *sources[person_id]) for person_id in order],
+    )
+    return {
+        person_id: name
+        for person_id, payload in zip(order, revealed, strict=True)
+        if (name := _protected(payload.get("suspect_name"))) is not None
+    }
+
+
+def _may_read_profile(db: Connection, caller: Caller, person_id: str) -> None:
+    if caller.role in READERS or queries.has_nominated(db, person_id, caller.agency):
+        return
+    raise HTTPException(
+        status.HTTP_403_FORBIDDEN,
+        detail=(
+            f"role {caller.role!r} of {caller.agency} may read a perpetrator's profile only "
+            "after the agency has nominated them; analysts and coordinators may read any"
+        ),
+    )
+
+
+# -- incidents and status ----------------------------------------------------------------------
+
+
+@router.post(
+    "/incidents",
+    response_model=IncidentAccepted,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a police domestic abuse incident (crime or non-crime)",
+    description=(
+        "Police analysts only. The suspect is given by Tandem person id, or by name and date "
+        "of birth, which are matched to a Tandem person (and published encrypted, as "
+        "perpetrator.identity); victims likewise, but only their person ids go on the event. "
+        "The suspect's age on the incident date is computed from the date of birth. Refused "
+        "with 422 naming the field: no suspect, a date after today, an offence category the "
+        "MATAC policy has no harm points for. Refused with 409: an incident id already "
+        "recorded. Nothing is published when refused."
+    ),
+    responses={**FORBIDDEN, **RULE, **POLICY},
+)
+def record_incident(
+    body: IncidentIn, caller: PoliceAnalyst, platform: PlatformDep, db: Db, policy: Policy
+) -> IncidentAccepted:
+    try:
+        decision = commands.record_incident(platform, db, caller, body, policy)
+    except commands.FieldProblem as exc:
+        raise refused(exc.field, exc.message) from exc
+    except commands.RuleViolation as exc:
+        raise conflict(exc) from exc
+    platform.publisher.publish(decision.events)
+    payload = decision.incident.payload
+    return IncidentAccepted(
+        incident_id=payload["incident_id"],
+        event_id=decision.incident.event_id,
+        suspect_person_id=payload["suspect_person_id"],
+        suspect_match=decision.suspect_match,
+        suspect_age=decision.suspect_age,
+        victim_person_ids=list(payload["victim_person_ids"]),
+        events=[event.event_type for event in decision.events],
+    )
+
+
+@router.post(
+    "/perpetrators/{person_id}/status",
+    response_model=StatusRecorded,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record custody, release, death or moving area for a perpetrator",
+    description=(
+        "Police analysts only. In custody, deceased or left the area takes a perpetrator out "
+        "of the ranking from the effective date; released and returned bring them back. "
+        "409 when the change contradicts the statuses in force on its date (released when not "
+        "in custody, anything after deceased)."
+    ),
+    responses={**FORBIDDEN, **RULE, **NOT_FOUND},
+)
+def change_status(
+    person_id: PersonId, body: StatusIn, caller: PoliceAnalyst, platform: PlatformDep, db: Db
+) -> StatusRecorded:
+    try:
+        event = commands.change_status(platform, db, caller, person_id, body)
+    except commands.FieldProblem as exc:
+        raise refused(exc.field, exc.message) from exc
+    except commands.RuleViolation as exc:
+        raise conflict(exc) from exc
+    except commands.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    platform.publisher.publish([event])
+    return StatusRecorded(
+        person_id=person_id,
+        status=event.payload["status"],
+        effective_on=event.payload["effective_on"],
+        event_id=event.event_id,
+    )
+
+
+@router.post(
+    "/nominations",
+    response_model=NominationAccepted,
+    status_code=status.HTTP_201_CREATED,
+    summary="Nominate a perpetrator for MATAC review",
+    description=(
+        "Any partner agency. A nomination puts the perpetrator on the ranking for review "
+        "even below the cut, marked as nominated (not if they are under 16, deceased, in "
+        "custody or away). The reason is encrypted (risk.narrative). The nominating agency "
+        "may then read the perpetrator's profile, as far as the agreement allows."
+    ),
+    responses={**FORBIDDEN, **RULE},
+)
+def nominate(
+    body: NominationIn, caller: Partner, platform: PlatformDep, db: Db
+) -> NominationAccepted:
+    try:
+        event = commands.nominate(platform, db, caller, body)
+    except commands.FieldProblem as exc:
+        raise refused(exc.field, exc.message) from exc
+    except commands.RuleViolation as exc:
+        raise conflict(exc) from exc
+    platform.publisher.publish([event])
+    p = event.payload
+    return NominationAccepted(
+        person_id=p["person_id"],
+        area=p["area"],
+        nominating_agency=p["nominating_agency"],
+        nominated_on=p["nominated_on"],
+        event_id=event.event_id,
+    )
+
+
+# -- rankings ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/rankings",
+    response_model=RankingOut,
+    summary="The ranked, explained list of the most harmful perpetrators per policing area",
+    description=(
+        "Computed when asked, for the as-of date (default today), so recency decays with "
+        "time. Excludes people under 16, deceased, in custody or away on that date. The top "
+        "N per area are listed, plus nominated perpetrators below the cut (marked), each with "
+        "the bands and incidents behind the score. Analysts and coordinators. `format=csv` "
+        "gives the same rows without the explanations."
+    ),
+    responses={**FORBIDDEN, **POLICY, **CSV},
+)
+def rankings(
+    request: Request,
+    caller: Reader,
+    platform: PlatformDep,
+    db: Db,
+    policy: Policy,
+    area: AreaQuery = None,
+    as_of: AsOf = None,
+    top: Annotated[
+        int | None,
+        Query(
+            ge=1, le=1000, description="how many per area (default: the policy's N)", examples=[10]
+        ),
+    ] = None,
+    output: Format = "json",
+):
+    as_of = _date_param("as_of", as_of, platform.today())
+    result = queries.ranking(db, policy, as_of, area=area, top=top)
+    names = _names(platform, db, caller, request.url.path, [r.person_id for r in result.rows])
+    members = queries.cohort_members_on(db, as_of)
+    ranking = RankingOut(
+        as_of=as_of,
+        area=area,
+        top=result.top,
+        policy=policy.name,
+        rows=[
+            RankingRow(
+                rank=row.rank,
+                person_id=row.person_id,
+                name=names.get(row.person_id),
+                area=row.area,
+                score=_number(row.score),
+                recency=row.recency,
+                frequency=row.frequency,
+                gravity=row.gravity,
+                victims=row.victims,
+                serial=row.serial,
+                nominated=row.nominated,
+                in_cohort=row.person_id in members,
+                latest_incident_on=row.latest_incident_on,
+                incident_count=row.explanation.incident_count,
+                total_harm=_number(row.total_harm),
+                explanation=_explanation(row.explanation),
+            )
+            for row in result.rows
+        ],
+        unranked=[Unranked(person_id=p, reason=r) for p, r in result.unranked],
+    )
+    if output == "csv":
+        return _csv(
+            exports.ranking_csv(ranking), f"matac-ranking-{area or 'all'}-{as_of.isoformat()}.csv"
+        )
+    return ranking
+
+
+# -- perpetrators ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/perpetrators/{person_id}",
+    response_model=ProfileOut,
+    summary="A perpetrator's profile: score with explanation, rank, records and score history",
+    description=(
+        "Analysts and coordinators, or a partner whose agency nominated the perpetrator. "
+        "Names, dates of birth, crime references and nomination reasons are shown or "
+        "withheld per the agreement for the matac purpose. The explanation lists every "
+        "incident, counted or not, with the reason. `format=csv` gives one row per incident."
+    ),
+    responses={**FORBIDDEN, **POLICY, **NOT_FOUND, **CSV},
+)
+def profile(
+    request: Request,
+    person_id: PersonId,
+    caller: Partner,
+    platform: PlatformDep,
+    db: Db,
+    policy: Policy,
+    as_of: AsOf = None,
+    output: Format = "json",
+):
+    _may_read_profile(db, caller, person_id)
+    as_of = _date_param("as_of", as_of, platform.today())
+    facts = queries.person_facts(db, person_id)
+    if facts is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident is recorded for {person_id}")
+    score = score_perpetrator(facts.incidents, policy, as_of)
+    perpetrator = facts.perpetrator(as_of)
+    nomination = facts.nomination_on(as_of)
+    exclusion = (
+        queries.AGE_UNKNOWN if perpetrator is None else exclusion_reason(perpetrator, policy, as_of)
+    )
+    if exclusion is None and score.incident_count == 0 and nomination is None:
+        exclusion = "no incident in the look-back window, and not nominated"
+    area = score.area or (nomination.area if nomination else None)
+    position = (
+        queries.position_in_area(db, policy, as_of, area, person_id)
+        if exclusion is None and area is not None
+        else None
+    )
+    memberships = queries.memberships(db, person_id=person_id)
+    incidents = queries.incident_rows(db, person_id)
+    identity = queries.identity_payloads(db, [person_id], with_date_of_birth=True).get(person_id)
+    items = [Stored("IncidentRecorded", *identity)] if identity else []
+    items += [
+        Stored(
+            "IncidentRecorded",
+            i.event_id,
+            {
+                "suspect_person_id": i.payload["suspect_person_id"],
+                "crime_reference": i.payload.get("crime_reference"),
+                "summary": i.payload.get("summary"),
+            },
+        )
+        for i in incidents
+    ]
+    items += [Stored("MatacNominated", n.event_id, n.payload) for n in facts.nominations]
+    revealed = disclose(platform, caller, PURPOSE, request.url.path, items)
+    who = revealed.pop(0) if identity else {}
+    details, reasons = revealed[: len(incidents)], revealed[len(incidents) :]
+    history_start = subtract_months(as_of, HISTORY_MONTHS)
+    out = ProfileOut(
+        person_id=person_id,
+        as_of=as_of,
+        name=_protected(who.get("suspect_name")),
+        date_of_birth=_protected(who.get("suspect_date_of_birth")),
+        area=area,
+        youngest_possible_age=facts.age_on(as_of),
+        in_population=exclusion is None,
+        exclusion=exclusion,
+        rank=None if position is None else position.rank,
+        nominated=nomination is not None,
+        in_cohort=any(m.open_on(as_of) for m in memberships),
+        score=_explanation(score),
+        incidents=[
+            IncidentRecord(
+                incident_id=i.incident_id,
+                occurred_on=i.occurred_on,
+                area=i.area,
+                is_crime=i.is_crime,
+                offence_categories=i.offence_categories,
+                victim_person_ids=i.victim_person_ids,
+                suspect_age=i.suspect_age,
+                crime_reference=_protected(detail.get("crime_reference")),
+                summary=_protected(detail.get("summary")),
+            )
+            for i, detail in zip(incidents, details, strict=True)
+        ],
+        status_changes=[
+            StatusChangeOut(status=r.status, effective_on=r.effective_on, agency=r.agency)
+            for r in queries.status_rows(db, person_id)
+        ],
+        nominations=[
+            NominationOut(
+                nominating_agency=n.agency,
+                area=n.area,
+                nominated_on=n.nominated_on,
+                reason=ProtectedText.model_validate(reason["reason"]),
+            )
+            for n, reason in zip(facts.nominations, reasons, strict=True)
+        ],
+        cohort=[
+            Membership(
+                area=m.area,
+                joined_on=m.joined_on,
+                entry_score=_number(m.entry_score),
+                left_on=m.left_on,
+                exit_score=None if m.exit_score is None else _number(m.exit_score),
+                exit_reason=m.exit_reason,
+            )
+            for m in memberships
+        ],
+        history=[
+            HistoryPoint(date=day, score=_number(value))
+            for day, value in score_history(
+                facts.incidents, policy, history_start, as_of, HISTORY_STEP_DAYS
+            )
+        ],
+    )
+    if output == "csv":
+        return _csv(exports.profile_csv(out), f"matac-perpetrator-{person_id}-{as_of}.csv")
+    return out
+
+
+@router.get(
+    "/perpetrators/{person_id}/history",
+    response_model=HistoryOut,
+    summary="A perpetrator's score over time, for charting",
+    description=(
+        "The score on `start`, every `step_days` after it, and on `end`, each as if scored on "
+        "that date: it rises with incidents and decays with time. Default: the year up to "
+        "today, every 28 days. Same access as the profile."
+    ),
+    responses={**FORBIDDEN, **POLICY, **NOT_FOUND, **CSV},
+)
+def history(
+    person_id: PersonId,
+    caller: Partner,
+    platform: PlatformDep,
+    db: Db,
+    policy: Policy,
+    start: Annotated[
+        dt.date | None, Query(description="default: a year before end", examples=["2025-03-02"])
+    ] = None,
+    end: Annotated[
+        dt.date | None,
+        Query(description="default today; not after today", examples=["2026-03-02"]),
+    ] = None,
+    step_days: Annotated[
+        int, Query(ge=1, le=366, description="days between points", examples=[28])
+    ] = HISTORY_STEP_DAYS,
+    output: Format = "json",
+):
+    _may_read_profile(db, caller, person_id)
+    end = _date_param("end", end, platform.today())
+    start = start or subtract_months(end, HISTORY_MONTHS)
+    if start > end:
+        raise refused("start", f"{start.isoformat()} is after end {end.isoformat()}", "query")
+    if (end - start).days // step_days + 2 > MAX_HISTORY_POINTS:
+        raise refused(
+            "step_days", f"gives more than {MAX_HISTORY_POINTS} points; use a larger step", "query"
+        )
+    facts = queries.person_facts(db, person_id)
+    if facts is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident is recorded for {person_id}")
+    out = HistoryOut(
+        person_id=person_id,
+        start=start,
+        end=end,
+        step_days=step_days,
+        points=[
+            HistoryPoint(date=day, score=_number(value))
+            for day, value in score_history(facts.incidents, policy, start, end, step_days)
+        ],
+    )
+    if output == "csv":
+        return _csv(exports.history_csv(out), f"matac-history-{person_id}-{start}-{end}.csv")
+    return out
+
+
+# -- cohort ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/cohort",
+    response_model=CohortJoinedOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a perpetrator to the MATAC cohort, recording the entry score",
+    description=(
+        "Analysts. The entry score is the RFG(S) score on the joining date (default today). "
+        "409 when already in the cohort, or not in the ranked population on that date."
+    ),
+    responses={**FORBIDDEN, **RULE, **POLICY, **NOT_FOUND},
+)
+def join_cohort(
+    body: CohortJoinIn, caller: Analyst, platform: PlatformDep, db: Db, policy: Policy
+) -> CohortJoinedOut:
+    try:
+        decision = commands.join_cohort(platform, db, caller, body, policy)
+    except commands.FieldProblem as exc:
+        raise refused(exc.field, exc.message) from exc
+    except commands.RuleViolation as exc:
+        raise conflict(exc) from exc
+    except commands.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    platform.publisher.publish([decision.event])
+    p = decision.event.payload
+    return CohortJoinedOut(
+        person_id=p["person_id"],
+        area=p["area"],
+        joined_on=p["joined_on"],
+        entry_score=_number(decision.score.total),
+        event_id=decision.event.event_id,
+        explanation=_explanation(decision.score),
+    )
+
+
+@router.delete(
+    "/cohort/{person_id}",
+    response_model=CohortLeftOut,
+    summary="Remove a perpetrator from the MATAC cohort, recording the exit score",
+    description=(
+        "Analysts. The exit score is the RFG(S) score on the leaving date (default today); "
+        "the response gives the change from entry. 409 when the person is not in the cohort."
+    ),
+    responses={**FORBIDDEN, **RULE, **POLICY},
+)
+def leave_cohort(
+    person_id: PersonId,
+    caller: Analyst,
+    platform: PlatformDep,
+    db: Db,
+    policy: Policy,
+    left_on: Annotated[
+        dt.date | None,
+        Query(
+            description="default today; not after today or before joining",
+            examples=["2026-03-02"],
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="why they left, as a short category (not encrypted: no personal details)",
+            examples=["completed"],
+        ),
+    ] = None,
+) -> CohortLeftOut:
+    try:
+        decision = commands.leave_cohort(platform, db, caller, person_id, left_on, reason, policy)
+    except commands.FieldProblem as exc:
+        raise refused(exc.field, exc.message, "query") from exc
+    except commands.RuleViolation as exc:
+        raise conflict(exc) from exc
+    platform.publisher.publish([decision.event])
+    change = decision.change
+    return CohortLeftOut(
+        person_id=person_id,
+        joined_on=decision.membership.joined_on,
+        entry_score=_number(change.entry_score),
+        left_on=decision.event.payload["left_on"],
+        exit_score=_number(change.latest_score),
+        change=_number(change.change),
+        percent_change=None if change.percent_change is None else _number(change.percent_change),
+        reason=reason,
+        event_id=decision.event.event_id,
+    )
+
+
+@router.get(
+    "/cohort",
+    response_model=CohortReport,
+    summary="The MATAC cohort: entry, current and exit scores, and the average change",
+    description=(
+        "Everyone who joined by the as-of date (default today): members still in the cohort "
+        "are measured with their score on that date, those who left with their exit score. "
+        "The measure gives the mean percentage change (and fall) across members and the "
+        "change in the summed score. Analysts and coordinators."
+    ),
+    responses={**FORBIDDEN, **POLICY},
+)
+def cohort(
+    request: Request,
+    caller: Reader,
+    platform: PlatformDep,
+    db: Db,
+    policy: Policy,
+    area: AreaQuery = None,
+    as_of: AsOf = None,
+) -> CohortReport:
+    as_of = _date_param("as_of", as_of, platform.today())
+    joined = [m for m in queries.memberships(db, area=area) if m.joined_on <= as_of]
+    facts = queries.load_facts(db, {m.person_id for m in joined})
+    entries, current = [], {}
+    for m in joined:
+        exited = m.left_on is not None and m.left_on <= as_of
+        if exited:
+            assert m.exit_score is not None
+            latest = m.exit_score
+        else:
+            person = facts.get(m.person_id)
+            latest = score_perpetrator(person.incidents if person else (), policy, as_of).total
+            current[m.joined_event_id] = latest
+        entries.append(
+            CohortEntry(
+                m.person_id, m.joined_on, m.entry_score, latest, m.left_on if exited else None
+            )
+        )
+    measure = cohort_measure(entries)
+    names = _names(platform, db, caller, request.url.path, [m.person_id for m in joined])
+    members = [
+        CohortMember(
+            person_id=m.person_id,
+            name=names.get(m.person_id),
+            area=m.area,
+            joined_on=m.joined_on,
+            entry_score=_number(m.entry_score),
+            left_on=entry.exited_on,
+            exit_score=None if entry.exited_on is None else _number(entry.latest_score),
+            exit_reason=None if entry.exited_on is None else m.exit_reason,
+            current_score=(
+                _number(current[m.joined_event_id]) if m.joined_event_id in current else None
+            ),
+            latest_score=_number(change.latest_score),
+            change=_number(change.change),
+            percent_change=(
+                None if change.percent_change is None else _number(change.percent_change)
+            ),
+        )
+        for m, entry, change in zip(joined, entries, measure.changes, strict=True)
+    ]
+
+    def optional(value):
+        return None if value is None else _number(value)
+
+    return CohortReport(
+        as_of=as_of,
+        area=area,
+        members=members,
+        measure=CohortMeasureOut(
+            members=measure.members,
+            members_with_percent=measure.members_with_percent,
+            mean_percent_change=optional(measure.mean_percent_change),
+            mean_percent_fall=optional(measure.mean_percent_fall),
+            total_entry_score=_number(measure.total_entry_score),
+            total_latest_score=_number(measure.total_latest_score),
+            total_change=_number(measure.total_change),
+            total_percent_change=optional(measure.total_percent_change),
+        ),
+    )
