@@ -1,3 +1,3 @@
 """Imports every read-model module so their tables are registered on the shared metadata."""
 
-from projections import marac, matac, sharing, tracking  # noqa: F401
+from projections import mappa, marac, matac, sharing, tracking  # noqa: F401

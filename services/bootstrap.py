@@ -35,12 +35,14 @@ if TYPE_CHECKING:
 
 def service_projections() -> dict[str, Projection]:
     """Every service's projection, by service name."""
+    from services.mappa.handlers import projection as mappa_projection
     from services.marac.handlers import projection as marac_projection
     from services.matac.handlers import projection as matac_projection
     from services.sharing.handlers import projection as sharing_projection
 
     projections = [
         marac_projection(),
+        mappa_projection(),
         matac_projection(),
         sharing_projection(),
     ]

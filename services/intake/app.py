@@ -1,4 +1,4 @@
-"""The FastAPI application: partners' HTTP API and, later, the web pages."""
+"""The FastAPI application: partners' HTTP API and the web pages."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from projections.runtime import ProjectorStatus
 from services.bootstrap import Platform
 from services.intake.routers import health, sharing
+from services.mappa import api as mappa_api
 from services.marac import api as marac_api
 from services.matac import api as matac_api
 
@@ -32,5 +33,6 @@ def create_app(
     app.include_router(health.router)
     app.include_router(sharing.router)
     app.include_router(marac_api.router)
+    app.include_router(mappa_api.router)
     app.include_router(matac_api.router)
     return app

@@ -1,0 +1,487 @@
+"""The MAPPA API: nominal records, categories, levels, reviews, the reviews-due list, figures.
+
+Who may do what
+    Commands (POST) need the ``mappa_coordinator`` role, which only police, probation, prisons
+    and coordinator parties may hold, and the caller's agency must be a party to MAPPA under
+    the agreement in force (the MARAC coordination team, for one, is not). Reads are open to
+    every authenticated party; what each sees of identity, offence, address risk and minutes
+    is decided field by field by the agreement for the ``mappa`` purpose (see
+    ``services.mappa.records``), and every decrypting read is audited.
+
+Errors
+    422: a malformed request, naming the field. 409: a domain rule refuses the command; the
+    body names the rule (``detail.rule``). 404: no such nominal. Nothing is published on any
+    of them. Commands are decided against the nominal's current state, see
+    ``services.mappa.intake`` for how the read model's lag is handled.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+
+from services.intake.auth import CurrentCaller, require_role
+from services.intake.deps import Db, PlatformDep
+from services.mappa import exports, intake, queries, records
+from services.mappa.domain.commands import (
+    AssignCategory,
+    ChangeLeadAgency,
+    Command,
+    EndManagement,
+    RecordReview,
+    RegisterNominal,
+    SetLevel,
+    TransferNominal,
+)
+from services.mappa.domain.rules import RuleViolation
+from services.mappa.domain.stats import reporting_period
+from services.mappa.models import (
+    AssignCategoryRequest,
+    ChangeLeadAgencyRequest,
+    CommandAccepted,
+    EndManagementRequest,
+    NominalRecord,
+    RecordReviewRequest,
+    RegisterNominalRequest,
+    ReviewsDue,
+    RuleProblem,
+    SetLevelRequest,
+    Stats,
+    TransferRequest,
+)
+from services.sharing.service import Caller
+
+router = APIRouter(prefix="/api/mappa", tags=["mappa"])
+_STORE_GUARD = threading.Lock()
+
+NOMINAL_ROUTE = "GET /api/mappa/nominals/{nominal_id}"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+_MappaCoordinator = Annotated[Caller, Depends(require_role("mappa_coordinator"))]
+
+
+def mappa_writer(caller: _MappaCoordinator, platform: PlatformDep) -> Caller:
+    """A MAPPA coordinator whose agency is a party to MAPPA under the agreement in force."""
+    if intake.mappa_party(platform, caller.agency) is None:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"{caller.agency} is not a party to MAPPA under the information sharing "
+            "agreement in force",
+        )
+    return caller
+
+
+Writer = Annotated[Caller, Depends(mappa_writer)]
+
+
+def recent_writes(request: Request) -> intake.RecentWrites:
+    """This process's not-yet-projected MAPPA events (one store per app)."""
+    state = request.app.state
+    store = getattr(state, "mappa_recent_writes", None)
+    if store is None:
+        with _STORE_GUARD:
+            store = getattr(state, "mappa_recent_writes", None)
+            if store is None:
+                store = intake.RecentWrites()
+                state.mappa_recent_writes = store
+    return store
+
+
+Recent = Annotated[intake.RecentWrites, Depends(recent_writes)]
+NominalId = Annotated[
+    str,
+    Path(
+        min_length=1, max_length=64, description="the nominal id", examples=["mappa-3f2a9c1b7e4d"]
+    ),
+]
+
+REGISTER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"model": RuleProblem, "description": "a rule refuses the command; nothing published"},
+    422: {"description": "malformed request; the field is named; nothing published"},
+}
+COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such nominal"},
+    **REGISTER_RESPONSES,
+}
+
+
+def _unprocessable(loc: tuple[str | int, ...], message: str, value: Any) -> HTTPException:
+    """A 422 in FastAPI's own validation format, naming the field."""
+    return HTTPException(
+        422,
+        detail=[{"type": "value_error", "loc": ["body", *loc], "msg": message, "input": value}],
+    )
+
+
+def _accepted(platform, accepted: intake.Accepted) -> CommandAccepted:
+    return CommandAccepted(
+        nominal_id=accepted.state.nominal_id,
+        event_id=accepted.event.event_id,
+        event_type=accepted.event.event_type,
+        nominal=records.summary(accepted.state, accepted.policy, platform.today()),
+    )
+
+
+def _run(
+    platform,
+    db,
+    caller: Caller,
+    nominal_id: str,
+    command: Command,
+    recent: intake.RecentWrites,
+    sensitive: dict[str, Any] | None = None,
+    must_exist: bool = True,
+) -> CommandAccepted:
+    try:
+        accepted = intake.execute(
+            platform, db, caller, nominal_id, command, recent, sensitive, must_exist
+        )
+    except intake.NotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no MAPPA nominal {nominal_id}") from None
+    except RuleViolation as exc:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail={"rule": exc.rule, "message": exc.message}
+        ) from exc
+    return _accepted(platform, accepted)
+
+
+def _check_agency(platform, loc: tuple[str | int, ...], agency: str) -> None:
+    try:
+        intake.check_agency(platform, loc, agency)
+    except intake.InputRefused as exc:
+        raise _unprocessable(exc.loc, str(exc), agency) from exc
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/nominals",
+    response_model=CommandAccepted,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a MAPPA nominal (MappaNominalRegistered)",
+    description="Opens the nominal's record in an area with a new nominal id. Identity, "
+    "offence, address and plan are encrypted before publishing. Set the category and level "
+    "with the routes below.",
+    responses=REGISTER_RESPONSES,
+)
+def register_nominal(
+    body: RegisterNominalRequest,
+    caller: Writer,
+    platform: PlatformDep,
+    db: Db,
+    recent: Recent,
+    response: Response,
+) -> CommandAccepted:
+    _check_agency(platform, ("lead_agency",), body.lead_agency)
+    if body.date_of_birth >= platform.today():
+        raise _unprocessable(
+            ("date_of_birth",), "date_of_birth must be in the past", body.date_of_birth.isoformat()
+        )
+    nominal_id = intake.new_nominal_id()
+    command = RegisterNominal(
+        nominal_id=nominal_id,
+        area=body.area,
+        registered_on=body.registered_on,
+        lead_agency=body.lead_agency,
+    )
+    sensitive = body.model_dump(
+        include={
+            "name",
+            "aliases",
+            "visor_reference",
+            "pnc_id",
+            "probation_reference",
+            "index_offence",
+            "sentence",
+            "sentence_date",
+            "release_date",
+            "licence_end_date",
+            "address",
+            "address_risk",
+            "rosh_level",
+            "risk_management_plan",
+        }
+    ) | {"date_of_birth": body.date_of_birth.isoformat()}
+    result = _run(platform, db, caller, nominal_id, command, recent, sensitive, must_exist=False)
+    response.headers["Location"] = f"{router.prefix}/nominals/{nominal_id}"
+    return result
+
+
+@router.post(
+    "/nominals/{nominal_id}/category",
+    response_model=CommandAccepted,
+    summary="Assign the MAPPA category (MappaCategoryAssigned)",
+    description="Category 1 (registered sexual offenders) needs `notification_end` or "
+    "`notification_indefinite`; category 4 only where the area's policy enables it.",
+    responses=COMMAND_RESPONSES,
+)
+def assign_category(
+    nominal_id: NominalId,
+    body: AssignCategoryRequest,
+    caller: Writer,
+    platform: PlatformDep,
+    db: Db,
+    recent: Recent,
+) -> CommandAccepted:
+    command = AssignCategory(
+        category=body.category,
+        effective_on=body.effective_on,
+        notification_end=body.notification_end,
+        notification_indefinite=body.notification_indefinite,
+    )
+    return _run(platform, db, caller, nominal_id, command, recent)
+
+
+@router.post(
+    "/nominals/{nominal_id}/level",
+    response_model=CommandAccepted,
+    summary="Set the management level (MappaLevelSet)",
+    description="Restarts the review clock: the next review is due one policy interval after "
+    "`effective_on` (level 3: 8 weeks, level 2: 16 weeks, level 1: 12 months by default) "
+    "unless the panel gives `next_review_on`. Level 3 needs `senior_oversight_need`.",
+    responses=COMMAND_RESPONSES,
+)
+def set_level(
+    nominal_id: NominalId,
+    body: SetLevelRequest,
+    caller: Writer,
+    platform: PlatformDep,
+    db: Db,
+    recent: Recent,
+) -> CommandAccepted:
+    command = SetLevel(
+        level=body.level,
+        effective_on=body.effective_on,
+        reason=body.reason,
+        decided_by=body.decided_by or f"{caller.user} ({caller.agency})",
+        senior_oversight_need=body.senior_oversight_need,
+        next_review_on=body.next_review_on,
+    )
+    return _run(platform, db, caller, nominal_id, command, recent)
+
+
+@router.post(
+    "/nominals/{nominal_id}/reviews",
+    response_model=CommandAccepted,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a MAPPA review (MappaReviewHeld)",
+    description="Restarts the review clock from `held_on` unless the panel gives "
+    "`next_review_on`. The minutes (`outcome`) are shown only to agencies that attended, the "
+    "recording agency and the MAPPA coordination unit, on top of the agreement.",
+    responses=COMMAND_RESPONSES,
+)
+def record_review(
+    nominal_id: NominalId,
+    body: RecordReviewRequest,
+    caller: Writer,
+    platform: PlatformDep,
+    db: Db,
+    recent: Recent,
+) -> CommandAccepted:
+    for index, agency in enumerate(body.attended_agencies):
+        _check_agency(platform, ("attended_agencies", index), agency)
+    command = RecordReview(
+        held_on=body.held_on,
+        next_review_on=body.next_review_on,
+        attended_agencies=tuple(dict.fromkeys(body.attended_agencies)),
+    )
+    return _run(platform, db, caller, nominal_id, command, recent, {"outcome": body.outcome})
+
+
+@router.post(
+    "/nominals/{nominal_id}/lead-agency",
+    response_model=CommandAccepted,
+    summary="Change the lead agency (MappaLeadAgencyChanged)",
+    responses=COMMAND_RESPONSES,
+)
+def change_lead_agency(
+    nominal_id: NominalId,
+    body: ChangeLeadAgencyRequest,
+    caller: Writer,
+    platform: PlatformDep,
+    db: Db,
+    recent: Recent,
+) -> CommandAccepted:
+    _check_agency(platform, ("lead_agency",), body.lead_agency)
+    command = ChangeLeadAgency(lead_agency=body.lead_agency, effective_on=body.effective_on)
+    return _run(platform, db, caller, nominal_id, command, recent)
+
+
+@router.post(
+    "/nominals/{nominal_id}/transfer",
+    response_model=CommandAccepted,
+    summary="Record a transfer into or out of this area (MappaTransferred)",
+    description="`out` ends management here: no review falls due afterwards. The receiving "
+    "area registers its own record and records a transfer `in`.",
+    responses=COMMAND_RESPONSES,
+)
+def transfer(
+    nominal_id: NominalId,
+    body: TransferRequest,
+    caller: Writer,
+    platform: PlatformDep,
+    db: Db,
+    recent: Recent,
+) -> CommandAccepted:
+    command = TransferNominal(
+        direction=body.direction, other_area=body.other_area, effective_on=body.effective_on
+    )
+    return _run(platform, db, caller, nominal_id, command, recent)
+
+
+@router.post(
+    "/nominals/{nominal_id}/end",
+    response_model=CommandAccepted,
+    summary="End MAPPA management (MappaManagementEnded)",
+    responses=COMMAND_RESPONSES,
+)
+def end_management(
+    nominal_id: NominalId,
+    body: EndManagementRequest,
+    caller: Writer,
+    platform: PlatformDep,
+    db: Db,
+    recent: Recent,
+) -> CommandAccepted:
+    command = EndManagement(ended_on=body.ended_on, reason=body.reason)
+    return _run(platform, db, caller, nominal_id, command, recent)
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/nominals/{nominal_id}",
+    response_model=NominalRecord,
+    summary="A nominal's record as the caller may see it",
+    description="Category, level with its full history and reasons, lead agency, key dates, "
+    "reviews and the next review (with `status` overdue/due/scheduled). Identity, offence, "
+    "address risk and minutes are shown or withheld per the agreement for `mappa`, with the "
+    "reason; minutes also need attendance. Shows the read model: call after the projection "
+    "has caught up with a command.",
+    responses={404: {"description": "no such nominal"}},
+)
+def get_nominal(
+    nominal_id: NominalId, caller: CurrentCaller, platform: PlatformDep, db: Db
+) -> dict[str, Any]:
+    policy = intake.mappa_policy(platform)
+    record = records.nominal_record(platform, db, caller, nominal_id, policy, NOMINAL_ROUTE)
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no MAPPA nominal {nominal_id}")
+    return record
+
+
+def _csv(content: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+}
+Format = Annotated[
+    Literal["json", "csv"], Query(description="`csv` downloads the same rows as a CSV file")
+]
+AreaFilter = Annotated[
+    str | None, Query(max_length=64, description="only this MAPPA area", examples=["thames-valley"])
+]
+
+
+@router.get(
+    "/reviews",
+    response_model=ReviewsDue,
+    summary="Overdue reviews, and reviews due in the next N days",
+    description="Overdue reviews come first (earliest due first) and are counted apart, so "
+    "none is missed. `overdue=true` lists only overdue ones. Without `due_within_days`, the "
+    "area policy's horizon (28 days by default) applies. `format=csv` exports the list.",
+    responses=CSV_RESPONSE,
+)
+def list_reviews(
+    caller: CurrentCaller,
+    platform: PlatformDep,
+    db: Db,
+    due_within_days: Annotated[
+        int | None, Query(ge=0, le=3660, description="days ahead, today counted", examples=[28])
+    ] = None,
+    overdue: Annotated[bool, Query(description="only overdue reviews")] = False,
+    area: AreaFilter = None,
+    lead_agency: Annotated[
+        str | None, Query(max_length=64, description="only this lead agency", examples=["tvp"])
+    ] = None,
+    format: Format = "json",
+) -> Any:
+    policy = intake.mappa_policy(platform)
+    today = platform.today()
+    within = policy.due_soon_horizon_days if due_within_days is None else due_within_days
+    rows = queries.due_reviews(
+        db, policy, today, within, area=area, lead_agency=lead_agency, overdue_only=overdue
+    )
+    reviews = [
+        {
+            "nominal_id": r.nominal_id,
+            "area": r.area,
+            "lead_agency": r.lead_agency,
+            "level": r.level,
+            "due_on": r.due_on,
+            "status": r.status.value,
+            "days_overdue": r.days_overdue,
+        }
+        for r in rows
+    ]
+    if format == "csv":
+        name = "mappa-overdue-reviews" if overdue else "mappa-reviews-due"
+        return _csv(exports.reviews_csv(reviews), f"{name}-{today.isoformat()}.csv")
+    overdue_count = sum(1 for r in reviews if r["status"] == "overdue")
+    return ReviewsDue(
+        as_of=today,
+        due_within_days=within,
+        overdue_only=overdue,
+        area=area,
+        lead_agency=lead_agency,
+        overdue_count=overdue_count,
+        due_count=len(reviews) - overdue_count,
+        reviews=reviews,
+    )
+
+
+@router.get(
+    "/stats",
+    response_model=Stats,
+    summary="MAPPA annual report figures: nominals by category and level per area",
+    description="For the reporting year (1 April to 31 March by default, named by the year it "
+    "ends in; the current one by default): the nominals managed on the as-at date (the year's "
+    "last day, or today while it runs) and those managed at any time in the year, each by "
+    "category x level. `format=csv` exports them.",
+    responses=CSV_RESPONSE,
+)
+def stats(
+    caller: CurrentCaller,
+    platform: PlatformDep,
+    db: Db,
+    area: AreaFilter = None,
+    year: Annotated[
+        int | None,
+        Query(ge=2000, le=2100, description="the year the reporting year ends in", examples=[2026]),
+    ] = None,
+    format: Format = "json",
+) -> Any:
+    policy = intake.mappa_policy(platform)
+    today = platform.today()
+    start_month = policy.reporting_year_start_month
+    year = year if year is not None else queries.reporting_year_of(today, start_month)
+    period = reporting_period(year, start_month)
+    as_at = min(period.end, today) if today >= period.start else period.end
+    found = queries.figures(db, policy, period, as_at, area)
+    report = queries.stats_report(
+        found, year=year, period=period, as_at=as_at, area=area, policy=policy
+    )
+    if format == "csv":
+        suffix = f"-{area}" if area else ""
+        return _csv(exports.stats_csv(report), f"mappa-figures-{year}{suffix}.csv")
+    return report
