@@ -90,6 +90,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     except StackError as exc:
         print(f"tandem up: {exc}", file=sys.stderr)
         return 1
+    if getattr(args, "demo", False):
+        from services.intake.web.demo import seed
+
+        seed(stack.platform)
     print(f"\nTandem is running at {stack.url}  (API docs: {stack.url}/docs)")
     print("Press Ctrl-C to stop; data is kept for the next start.", flush=True)
     try:
@@ -382,6 +386,43 @@ def cmd_rotate_kek(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from services.intake.auth import ROLES, TokenError, check_role
+    from services.intake.web.accounts import AccountError, Accounts
+
+    settings = _settings(args)
+    accounts = Accounts(settings.vault_database_url)
+    try:
+        if args.user_command == "list":
+            found = accounts.list()
+            for account in found:
+                print(f"{account.username:24} {account.agency:20} {account.role}")
+            print(f"{len(found)} account(s)")
+            return 0
+        platform = _platform(args)
+        try:
+            check_role(platform.sharing.agreements.get(), args.agency, args.role, platform.today())
+        except TokenError as exc:
+            raise SystemExit(f"tandem user add: {exc}") from None
+        password = args.password
+        if password is None:
+            if not sys.stdin.isatty():
+                raise SystemExit("tandem user add: give --password, or run in a terminal")
+            password = getpass.getpass(f"Password for {args.username}: ")
+            if getpass.getpass("Again: ") != password:
+                raise SystemExit("tandem user add: the passwords do not match")
+        try:
+            accounts.add(args.username, args.agency, args.role, password, replace=args.replace)
+        except AccountError as exc:
+            raise SystemExit(f"tandem user add: {exc}") from None
+        print(f"account {args.username}: {ROLES[args.role]} for {args.agency}")
+        return 0
+    finally:
+        accounts.close()
+
+
 def cmd_settings(args: argparse.Namespace) -> int:
     for name, doc in SETTINGS_DOC.items():
         print(f"{name:30} {doc}")
@@ -420,6 +461,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Prints the URL when all are ready; Ctrl-C stops everything; data is kept.",
     )
     up.add_argument("--port", type=int, help="web app port (default 8000)")
+    up.add_argument(
+        "--demo",
+        action="store_true",
+        help="also create demo accounts (printed) and a few fictional cases; never on real data",
+    )
 
     serve = add("serve", cmd_serve, "run the web app alone (projectors run elsewhere)")
     serve.add_argument("--port", type=int, help="web app port (default 8000)")
@@ -500,6 +546,39 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate-kek",
         cmd_rotate_kek,
         "rotate the key-encryption key and rewrap every data key (no event is touched)",
+    )
+
+    user = commands.add_parser(
+        "user",
+        help="add or list web sign-in accounts (embedded default)",
+        description="Local accounts for the web pages: a username, an agency (a party to the\n"
+        "information sharing agreement), a role and a password, hashed with scrypt.\n"
+        "They are kept in the key vault's database (TANDEM_VAULT_DATABASE_URL).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    user.set_defaults(func=cmd_user)
+    user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    user_add = user_commands.add_parser(
+        "add",
+        help="add an account (or --replace one)",
+        description="Add a web sign-in account; the agency and role are checked against the\n"
+        "agreement in force. Without --password, the password is asked for twice.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common_options(user_add)
+    user_add.add_argument("--username", required=True, help="the sign-in name, e.g. sam.patel")
+    user_add.add_argument("--agency", required=True, help="agency id from agreements/")
+    user_add.add_argument(
+        "--role", required=True, help="referrer, coordinator, agency_contact, analyst, ..."
+    )
+    user_add.add_argument("--password", help="at least 10 characters (asked for if not given)")
+    user_add.add_argument(
+        "--replace", action="store_true", help="reset an existing account's agency, role, password"
+    )
+    _common_options(
+        user_commands.add_parser(
+            "list", help="list the accounts", description="List the web sign-in accounts."
+        )
     )
 
     add("settings", cmd_settings, "list the TANDEM_* environment variables")

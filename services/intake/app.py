@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from projections.runtime import ProjectorStatus
 from services.bootstrap import Platform
+from services.intake import web
 from services.intake.routers import health, sharing
 from services.mappa import api as mappa_api
 from services.marac import api as marac_api
@@ -35,4 +36,5 @@ def create_app(
     app.include_router(marac_api.router)
     app.include_router(mappa_api.router)
     app.include_router(matac_api.router)
+    web.mount(app)  # the web pages, and GOV.UK Frontend's assets at /assets
     return app

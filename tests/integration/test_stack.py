@@ -149,12 +149,24 @@ def test_cli_publish_validates_every_line_before_sending_any(platform, tmp_path)
     assert json.loads(line)["payload"]["capacity"] == 20
 
 
+def _leaf_commands(parser, path=()):
+    """Every runnable (sub)command's parser, with its path, e.g. ("user", "add")."""
+    import argparse
+
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not actions:
+        yield path, parser
+        return
+    for name, sub in actions[0].choices.items():
+        yield from _leaf_commands(sub, (*path, name))
+
+
 def test_every_command_has_help():
     from services.cli import build_parser
 
-    parser = build_parser()
-    commands = parser._subparsers._group_actions[0].choices
-    for name, sub in commands.items():
+    leaves = dict(_leaf_commands(build_parser()))
+    assert ("up",) in leaves and ("user", "add") in leaves
+    for path, sub in leaves.items():
         text = sub.format_help()
-        assert sub.description, name
-        assert "--data-dir" in text, name
+        assert sub.description, path
+        assert "--data-dir" in text, path

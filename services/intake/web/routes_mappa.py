@@ -1,0 +1,274 @@
+"""MAPPA coordinator pages: reviews due and overdue, a nominal's record with its level
+history, and recording a review or a level change.
+
+Each page calls the function behind the matching ``/api/mappa`` route with the signed-in
+user as the caller, so the same rules (MAPPA parties only for commands) and the same
+agreement (purpose ``mappa``) apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import ValidationError
+
+from services.intake.web.core import (
+    PageRoute,
+    PostedForm,
+    agencies,
+    get_platform,
+    redirect,
+    render,
+    require,
+    wait_for,
+)
+from services.intake.web.referral_form import Errors, check_date, date_parts, text
+from services.mappa import api as mappa_api
+from services.mappa import queries as mappa_queries
+from services.mappa.models import RecordReviewRequest, SetLevelRequest
+from services.sharing.service import Caller
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+Coordinator = Annotated[Caller, Depends(require("mappa_coordinator"))]
+LEVELS = [
+    ("1", "Level 1: ordinary management by the lead agency"),
+    ("2", "Level 2: active multi-agency management"),
+    ("3", "Level 3: level 2 with senior oversight"),
+]
+
+
+@router.get("/mappa/reviews")
+def reviews(request: Request, caller: Coordinator):
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        due = mappa_api.list_reviews(
+            caller=caller,
+            platform=platform,
+            db=conn,
+            due_within_days=None,
+            overdue=False,
+            area=None,
+            lead_agency=None,
+            format="json",
+        )
+    return render(
+        request,
+        "mappa/reviews.html",
+        {
+            "due": due.model_dump(mode="json"),
+            "agency_names": dict(agencies(platform)),
+        },
+    )
+
+
+def _record(request: Request, caller: Caller, nominal_id: str) -> dict[str, Any]:
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        record = mappa_api.get_nominal(nominal_id, caller, platform, conn)
+    return record if isinstance(record, dict) else record.model_dump(mode="json")
+
+
+@router.get("/mappa/nominals/{nominal_id}")
+def nominal(request: Request, nominal_id: str, caller: Coordinator, done: str = ""):
+    platform = get_platform(request)
+    record = _record(request, caller, nominal_id)
+    return render(
+        request,
+        "mappa/nominal.html",
+        {
+            "n": _jsonable(record),
+            "done": done,
+            "agency_names": dict(agencies(platform)),
+        },
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return value
+
+
+def _problems(exc: HTTPException, known: list[str]) -> Errors:
+    errors = Errors()
+    detail = exc.detail
+    if isinstance(detail, dict):  # a MAPPA rule refused it (409)
+        errors.add("form", str(detail.get("message", detail)), known[0])
+    elif isinstance(detail, list):
+        for problem in detail:
+            location = [str(p) for p in problem.get("loc", []) if p != "body"]
+            name = location[0] if location and location[0] in known else known[0]
+            errors.add(name, str(problem.get("msg", "")).removeprefix("Value error, "))
+    else:
+        errors.add("form", str(detail), known[0])
+    return errors
+
+
+def _form_page(request, template, nominal_id, caller, values, errors: Errors | None, order):
+    platform = get_platform(request)
+    record = _record(request, caller, nominal_id)
+    context: dict[str, Any] = {
+        "n": _jsonable(record),
+        "values": values,
+        "agencies": agencies(platform),
+        "levels": LEVELS,
+    }
+    if errors:
+        context["errors"] = errors.messages
+        context["error_list"] = errors.summary(order)
+    return render(request, template, context, status_code=400 if errors else 200)
+
+
+def _wait_for_event(platform, nominal_id: str, event_id: str) -> None:
+    def applied(conn) -> bool:
+        return any(e.event_id == event_id for e in mappa_queries.load_events(conn, nominal_id))
+
+    wait_for(platform, applied)
+
+
+REVIEW_ORDER = ["held_on", "outcome", "next_review_on", "attended_agencies"]
+
+
+@router.get("/mappa/nominals/{nominal_id}/review")
+def review_form(request: Request, nominal_id: str, caller: Coordinator):
+    return _form_page(request, "mappa/review.html", nominal_id, caller, {}, None, REVIEW_ORDER)
+
+
+@router.post("/mappa/nominals/{nominal_id}/review")
+def record_review(request: Request, nominal_id: str, caller: Coordinator, form: PostedForm):
+    platform = get_platform(request)
+    today = platform.today()
+    values: dict[str, Any] = {
+        "held_on": date_parts(form, "held_on"),
+        "outcome": text(form, "outcome"),
+        "next_review_on": date_parts(form, "next_review_on"),
+        "attended_agencies": [str(a) for a in form.getlist("attended_agencies")],
+    }
+    errors = Errors()
+    held = check_date(values["held_on"], "held_on", "the date of the review", errors, today, True)
+    if not values["outcome"]:
+        errors.add("outcome", "Enter the outcome of the review")
+    following = check_date(
+        values["next_review_on"],
+        "next_review_on",
+        "the next review date",
+        errors,
+        dt.date.max,
+        False,
+    )
+    if errors:
+        return _form_page(
+            request, "mappa/review.html", nominal_id, caller, values, errors, REVIEW_ORDER
+        )
+    try:
+        body = RecordReviewRequest(
+            held_on=held,
+            outcome=values["outcome"],
+            next_review_on=following,
+            attended_agencies=values["attended_agencies"],
+        )
+        writer = mappa_api.mappa_writer(caller, platform)
+        with platform.engine.connect() as conn:
+            accepted = mappa_api.record_review(
+                nominal_id, body, writer, platform, conn, mappa_api.recent_writes(request)
+            )
+    except ValidationError as exc:
+        errors = Errors()
+        for problem in exc.errors():
+            errors.add(str(problem["loc"][0]), problem["msg"])
+        return _form_page(
+            request, "mappa/review.html", nominal_id, caller, values, errors, REVIEW_ORDER
+        )
+    except HTTPException as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return _form_page(
+            request,
+            "mappa/review.html",
+            nominal_id,
+            caller,
+            values,
+            _problems(exc, REVIEW_ORDER),
+            REVIEW_ORDER,
+        )
+    _wait_for_event(platform, nominal_id, accepted.event_id)
+    return redirect(request, f"/mappa/nominals/{nominal_id}?done=review")
+
+
+LEVEL_ORDER = ["level", "effective_on", "reason", "senior_oversight_need", "next_review_on"]
+
+
+@router.get("/mappa/nominals/{nominal_id}/level")
+def level_form(request: Request, nominal_id: str, caller: Coordinator):
+    return _form_page(request, "mappa/level.html", nominal_id, caller, {}, None, LEVEL_ORDER)
+
+
+@router.post("/mappa/nominals/{nominal_id}/level")
+def set_level(request: Request, nominal_id: str, caller: Coordinator, form: PostedForm):
+    platform = get_platform(request)
+    today = platform.today()
+    values: dict[str, Any] = {
+        "level": text(form, "level"),
+        "effective_on": date_parts(form, "effective_on"),
+        "reason": text(form, "reason"),
+        "senior_oversight_need": text(form, "senior_oversight_need"),
+        "next_review_on": date_parts(form, "next_review_on"),
+    }
+    errors = Errors()
+    if values["level"] not in ("1", "2", "3"):
+        errors.add("level", "Select the MAPPA level")
+    effective = check_date(
+        values["effective_on"], "effective_on", "the date the level starts", errors, today, True
+    )
+    if not values["reason"]:
+        errors.add("reason", "Enter why the nominal is managed at this level")
+    if values["level"] == "3" and not values["senior_oversight_need"]:
+        errors.add("senior_oversight_need", "Enter why level 3 needs senior oversight")
+    following = check_date(
+        values["next_review_on"],
+        "next_review_on",
+        "the next review date",
+        errors,
+        dt.date.max,
+        False,
+    )
+    if errors:
+        return _form_page(
+            request, "mappa/level.html", nominal_id, caller, values, errors, LEVEL_ORDER
+        )
+    body = SetLevelRequest(
+        level=int(values["level"]),
+        effective_on=effective,
+        reason=values["reason"],
+        senior_oversight_need=values["senior_oversight_need"] or None,
+        next_review_on=following,
+    )
+    writer = mappa_api.mappa_writer(caller, platform)
+    try:
+        with platform.engine.connect() as conn:
+            accepted = mappa_api.set_level(
+                nominal_id, body, writer, platform, conn, mappa_api.recent_writes(request)
+            )
+    except HTTPException as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return _form_page(
+            request,
+            "mappa/level.html",
+            nominal_id,
+            caller,
+            values,
+            _problems(exc, LEVEL_ORDER),
+            LEVEL_ORDER,
+        )
+    _wait_for_event(platform, nominal_id, accepted.event_id)
+    return redirect(request, f"/mappa/nominals/{nominal_id}?done=level")

@@ -1,0 +1,605 @@
+"""MARAC coordinator and chair pages: meetings, agendas, publishing, printing, actions,
+overdue actions, the near-match queue and the quarterly return.
+
+Every page calls the function behind the matching API route (``services.marac.api``,
+``services.intake.routers.sharing``) with the signed-in user as the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from projections.marac import marac_referrals
+from projections.sharing import match_proposals
+from services.intake.disclosure import Stored, disclose
+from services.intake.routers import sharing as sharing_api
+from services.intake.web.core import (
+    PageCaller,
+    PageRoute,
+    PostedForm,
+    agencies,
+    get_platform,
+    redirect,
+    render,
+    require,
+    wait_for,
+)
+from services.intake.web.referral_form import Errors, check_date, date_parts, text
+from services.marac import agendas, queries
+from services.marac import api as marac_api
+from services.marac.domain.agenda import ExclusionReason
+from services.marac.models import (
+    ActionRequest,
+    ActionStatusRequest,
+    MeetingRequest,
+    PublishRequest,
+)
+from services.sharing.service import Caller
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+Coordinator = Annotated[Caller, Depends(require("coordinator"))]
+Partner = Annotated[Caller, Depends(require("coordinator", "referrer", "agency_contact"))]
+
+
+def _areas(conn) -> list[str]:
+    return sorted({m["marac_area"] for m in queries.meetings(conn)})
+
+
+def _field_errors(exc: HTTPException, names: dict[str, str] | None = None) -> Errors:
+    """A 422 from an API function, as errors on the page's fields."""
+    errors = Errors()
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, list)
+        else [{"loc": ["body", ""], "msg": str(exc.detail)}]
+    )
+    for problem in detail:
+        location = [str(p) for p in problem.get("loc", []) if p != "body"]
+        field = location[0] if location else ""
+        field = (names or {}).get(field, field)
+        errors.add(field or "form", str(problem.get("msg", "")).removeprefix("Value error, "))
+    return errors
+
+
+def _show(request, template, context, status_code=200):
+    return render(request, template, context, status_code=status_code)
+
+
+# -- meetings --------------------------------------------------------------------------------
+
+
+@router.get("/marac/meetings")
+def meetings(request: Request, caller: Partner, area: str = "", scheduled: str = ""):
+    platform = get_platform(request)
+    today = platform.today()
+    with platform.engine.connect() as conn:
+        areas = _areas(conn)
+        rows = [agendas.meeting_view(conn, m) for m in queries.meetings(conn, area or None)]
+    upcoming = [m for m in rows if m.meeting_date >= today]
+    past = [m for m in rows if m.meeting_date < today][::-1]
+    by_area: dict[str, list] = {}
+    for meeting in upcoming:
+        by_area.setdefault(meeting.marac_area, []).append(meeting)
+    return _show(
+        request,
+        "marac/meetings.html",
+        {
+            "areas": areas,
+            "area": area,
+            "by_area": by_area,
+            "past": past[:20],
+            "scheduled": scheduled,
+            "today": today,
+        },
+    )
+
+
+def _meeting_form_context(request, values, errors: Errors | None = None) -> dict[str, Any]:
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        areas = _areas(conn)
+    context: dict[str, Any] = {"values": values, "areas": areas, "agencies": agencies(platform)}
+    if errors:
+        context["errors"] = errors.messages
+        context["error_list"] = errors.summary(
+            ["marac_area", "meeting_date", "capacity", "venue", "chair_agency"]
+        )
+    return context
+
+
+@router.get("/marac/meetings/new")
+def new_meeting(request: Request, caller: Coordinator):
+    return _show(request, "marac/meeting_new.html", _meeting_form_context(request, {}))
+
+
+@router.post("/marac/meetings/new")
+def schedule_meeting(request: Request, caller: Coordinator, form: PostedForm):
+    platform = get_platform(request)
+    values: dict[str, Any] = {
+        "marac_area": text(form, "marac_area").lower(),
+        "meeting_date": date_parts(form, "meeting_date"),
+        "capacity": text(form, "capacity"),
+        "venue": text(form, "venue"),
+        "chair_agency": text(form, "chair_agency"),
+    }
+    errors = Errors()
+    if not values["marac_area"]:
+        errors.add("marac_area", "Enter the MARAC area")
+    meeting_date = check_date(
+        values["meeting_date"],
+        "meeting_date",
+        "the meeting date",
+        errors,
+        dt.date.max,
+        required=True,
+    )
+    if meeting_date is not None and meeting_date < platform.today():
+        errors.add(
+            "meeting_date", "The meeting date must be today or in the future", "meeting_date-day"
+        )
+    capacity = None
+    if values["capacity"]:
+        try:
+            capacity = int(values["capacity"])
+            if not 1 <= capacity <= 200:
+                raise ValueError
+        except ValueError:
+            errors.add("capacity", "Capacity must be a whole number from 1 to 200")
+    if errors:
+        return _show(
+            request, "marac/meeting_new.html", _meeting_form_context(request, values, errors), 400
+        )
+    body = MeetingRequest(
+        marac_area=values["marac_area"],
+        meeting_date=meeting_date,
+        capacity=capacity,
+        venue=values["venue"] or None,
+        chair_agency=values["chair_agency"] or None,
+    )
+    try:
+        meeting = marac_api.schedule_meeting(body, caller, platform)
+    except HTTPException as exc:
+        if exc.status_code != 422:
+            raise
+        return _show(
+            request,
+            "marac/meeting_new.html",
+            _meeting_form_context(request, values, _field_errors(exc)),
+            400,
+        )
+    wait_for(platform, lambda conn: queries.meeting(conn, meeting.meeting_id) is not None)
+    return redirect(request, f"/marac/meetings/{meeting.meeting_id}?scheduled=1")
+
+
+# -- the agenda ------------------------------------------------------------------------------
+
+
+def _meeting_or_404(conn, meeting_id: str):
+    meeting = queries.meeting(conn, meeting_id)
+    if meeting is None:
+        raise HTTPException(404)
+    return meeting
+
+
+def _agenda(request, caller, meeting_id: str, draft: bool, route: str):
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        meeting = _meeting_or_404(conn, meeting_id)
+        view = agendas.view(platform, conn, caller, meeting, draft_only=draft, route=route)
+        late: list[dict[str, Any]] = []
+        if caller.role == "coordinator":
+            current = agendas.draft(platform, conn, meeting)
+            late_ids = [
+                e.case_id for e in current.excluded if e.reason == ExclusionReason.LATE_NOT_ADDED
+            ]
+            rows = queries.latest_referral_per_case(conn, late_ids)
+            late = [
+                {
+                    "case_id": c,
+                    "dash_score": rows[c]["dash_score"],
+                    "referral_date": rows[c]["referral_date"],
+                    "referring_agency": rows[c]["referring_agency"],
+                }
+                for c in late_ids
+                if c in rows
+            ]
+        referral_ids = {
+            c.case_id: r["referral_id"]
+            for c in view.cases + view.overflow
+            if (r := queries.latest_referral_per_case(conn, [c.case_id]).get(c.case_id))
+        }
+    return view, late, referral_ids
+
+
+@router.get("/marac/meetings/{meeting_id}")
+def agenda_page(
+    request: Request,
+    meeting_id: str,
+    caller: Partner,
+    draft: bool = False,
+    published: int | None = None,
+    recorded: str = "",
+    scheduled: str = "",
+):
+    platform = get_platform(request)
+    view, late, referral_ids = _agenda(
+        request,
+        caller,
+        meeting_id,
+        draft and caller.role == "coordinator",
+        f"GET /marac/meetings/{meeting_id}",
+    )
+    data = view.model_dump(mode="json")
+    pending_publish = published is not None and (view.version or 0) < published
+    return _show(
+        request,
+        "marac/agenda.html",
+        {
+            "agenda": data,
+            "late": late,
+            "published": published,
+            "pending_publish": pending_publish,
+            "recorded": recorded,
+            "scheduled": scheduled,
+            "referral_ids": referral_ids,
+            "agency_names": dict(agencies(platform)),
+            "showing_draft": draft,
+            "coordinator": caller.role == "coordinator",
+        },
+    )
+
+
+@router.post("/marac/meetings/{meeting_id}/publish")
+def publish(request: Request, meeting_id: str, caller: Coordinator, form: PostedForm):
+    platform = get_platform(request)
+    late_ids = [str(c) for c in form.getlist("late_case_ids")]
+    with platform.engine.connect() as conn:
+        _meeting_or_404(conn, meeting_id)
+        try:
+            view = marac_api.publish_agenda(
+                meeting_id, PublishRequest(late_case_ids=late_ids), caller, conn, platform
+            )
+        except HTTPException as exc:
+            if exc.status_code != 422:
+                raise
+            raise HTTPException(400, _field_errors(exc).summary()[0]["text"]) from exc
+    version = view.version
+    wait_for(platform, lambda c: len(queries.agenda_versions(c, meeting_id)) >= (version or 0))
+    return redirect(request, f"/marac/meetings/{meeting_id}?published={version}")
+
+
+@router.get("/marac/meetings/{meeting_id}/print")
+def print_agenda(request: Request, meeting_id: str, caller: Partner, draft: bool = False):
+    platform = get_platform(request)
+    view, _, _ = _agenda(
+        request,
+        caller,
+        meeting_id,
+        draft and caller.role == "coordinator",
+        f"GET /marac/meetings/{meeting_id}/print",
+    )
+    return _show(
+        request,
+        "marac/print.html",
+        {
+            "agenda": view.model_dump(mode="json"),
+            "agency_names": dict(agencies(platform)),
+            "printed_on": platform.today(),
+        },
+    )
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+def _action_context(request, meeting_id, case_id, values, errors: Errors | None = None):
+    platform = get_platform(request)
+    context: dict[str, Any] = {
+        "meeting_id": meeting_id,
+        "case_id": case_id,
+        "values": values,
+        "agencies": agencies(platform),
+    }
+    if errors:
+        context["errors"] = errors.messages
+        context["error_list"] = errors.summary(["owner_agency", "description", "due_date"])
+    return context
+
+
+def _case_on_agenda(request, caller, meeting_id: str, case_id: str) -> None:
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        meeting = _meeting_or_404(conn, meeting_id)
+        current = agendas.draft(platform, conn, meeting)
+        listed = set(current.case_ids) | {i.case.case_id for i in current.overflow}
+        for version in queries.agenda_versions(conn, meeting_id):
+            listed |= set(version["case_ids"]) | set(version["late_case_ids"])
+        if case_id not in listed or not queries.case_exists(conn, case_id):
+            raise HTTPException(404)
+
+
+@router.get("/marac/meetings/{meeting_id}/cases/{case_id}/actions/new")
+def new_action(request: Request, meeting_id: str, case_id: str, caller: Coordinator):
+    _case_on_agenda(request, caller, meeting_id, case_id)
+    return _show(
+        request, "marac/action_new.html", _action_context(request, meeting_id, case_id, {})
+    )
+
+
+@router.post("/marac/meetings/{meeting_id}/cases/{case_id}/actions/new")
+def record_action(
+    request: Request, meeting_id: str, case_id: str, caller: Coordinator, form: PostedForm
+):
+    _case_on_agenda(request, caller, meeting_id, case_id)
+    platform = get_platform(request)
+    values: dict[str, Any] = {
+        "owner_agency": text(form, "owner_agency"),
+        "description": text(form, "description"),
+        "due_date": date_parts(form, "due_date"),
+    }
+    errors = Errors()
+    if values["owner_agency"] not in dict(agencies(platform)):
+        errors.add("owner_agency", "Select the agency that owns the action")
+    if len(values["description"]) < 3:
+        errors.add("description", "Enter what the agency will do")
+    elif len(values["description"]) > 2000:
+        errors.add("description", "The action must be 2000 characters or fewer")
+    due = check_date(values["due_date"], "due_date", "the due date", errors, dt.date.max, True)
+    if due is not None and due < platform.today():
+        errors.add("due_date", "The due date must be today or in the future", "due_date-day")
+    if errors:
+        return _show(
+            request,
+            "marac/action_new.html",
+            _action_context(request, meeting_id, case_id, values, errors),
+            400,
+        )
+    body = ActionRequest(
+        case_id=case_id,
+        meeting_id=meeting_id,
+        owner_agency=values["owner_agency"],
+        description=values["description"],
+        due_date=due,
+    )
+    with platform.engine.connect() as conn:
+        try:
+            action = marac_api.assign_action(body, caller, conn, platform)
+        except HTTPException as exc:
+            if exc.status_code != 422:
+                raise
+            return _show(
+                request,
+                "marac/action_new.html",
+                _action_context(request, meeting_id, case_id, values, _field_errors(exc)),
+                400,
+            )
+    wait_for(platform, lambda c: queries.action(c, action.action_id) is not None)
+    return redirect(request, f"/marac/meetings/{meeting_id}?recorded={case_id}#case-{case_id}")
+
+
+def _group_by_agency(actions, platform) -> list[dict[str, Any]]:
+    names = dict(agencies(platform))
+    groups: dict[str, list] = {}
+    for action in actions:
+        groups.setdefault(action.owner_agency, []).append(action.model_dump(mode="json"))
+    return [
+        {"agency": agency, "name": names.get(agency, agency), "actions": items}
+        for agency, items in sorted(groups.items(), key=lambda g: names.get(g[0], g[0]))
+    ]
+
+
+@router.get("/marac/actions/overdue")
+def overdue_actions(request: Request, caller: Coordinator):
+    platform = get_platform(request)
+    today = platform.today()
+    with platform.engine.connect() as conn:
+        actions = marac_api.list_actions(caller, conn, platform, agency=None, overdue=True)
+    return _show(
+        request,
+        "marac/overdue.html",
+        {
+            "groups": _group_by_agency(actions, platform),
+            "total": len(actions),
+            "today": today.isoformat(),
+        },
+    )
+
+
+@router.get("/marac/actions")
+def agency_actions(request: Request, caller: Partner, updated: str = ""):
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        actions = marac_api.list_actions(
+            caller, conn, platform, agency=None if caller.role == "coordinator" else caller.agency
+        )
+    own = [a for a in actions if a.owner_agency == caller.agency]
+    return _show(
+        request,
+        "marac/actions.html",
+        {
+            "open": [a.model_dump(mode="json") for a in own if a.status == "open"],
+            "closed": [a.model_dump(mode="json") for a in own if a.status != "open"],
+            "updated": updated,
+        },
+    )
+
+
+@router.post("/marac/actions/{action_id}/status")
+def action_status(request: Request, action_id: str, caller: Partner, form: PostedForm):
+    platform = get_platform(request)
+    outcome, _, reason_text = text(form, "status").partition(":")
+    reason = reason_text or None
+    if outcome not in ("done", "not_done") or reason not in (
+        None,
+        "circumstances_changed",
+        "not_actioned",
+    ):
+        raise HTTPException(400, "Choose whether the action was done.")
+    if outcome == "not_done" and reason is None:
+        raise HTTPException(400, "Choose why the action was not done.")
+    with platform.engine.connect() as conn:
+        row = queries.action(conn, action_id)
+        if row is None or row["owner_agency"] != caller.agency:
+            raise HTTPException(404)
+        marac_api.change_action_status(
+            action_id, ActionStatusRequest(status=outcome, reason=reason), caller, conn, platform
+        )
+    wait_for(platform, lambda c: (queries.action(c, action_id) or {}).get("status") != "open")
+    return redirect(request, f"/marac/actions?updated={action_id}")
+
+
+# -- near-match queue ------------------------------------------------------------------------
+
+_SCAN_LIMIT = 2000
+
+
+def _people(platform, caller, conn, person_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """For each person id, who they are on the latest referral naming them (disclosed)."""
+    rows = conn.execute(
+        select(marac_referrals).order_by(marac_referrals.c.received_at.desc()).limit(_SCAN_LIMIT)
+    ).all()
+    wanted: dict[str, Any] = {}
+    for row in rows:
+        payload = row._mapping["payload"]
+        ids = [("victim", payload.get("victim", {}).get("person_id"))]
+        ids += [
+            ("person causing harm", p.get("person_id")) for p in payload.get("perpetrators", [])
+        ]
+        ids += [("child", c.get("person_id")) for c in payload.get("children", [])]
+        for role, pid in ids:
+            if pid in person_ids and pid not in wanted:
+                wanted[pid] = (role, row._mapping)
+    order = sorted(wanted)
+    shown = disclose(
+        platform,
+        caller,
+        "marac",
+        "GET /persons/matches",
+        [
+            Stored("ReferralSubmitted", wanted[p][1]["event_id"], wanted[p][1]["payload"])
+            for p in order
+        ],
+    )
+    people = {}
+    for pid, payload in zip(order, shown, strict=True):
+        role, row = wanted[pid]
+        if role == "victim":
+            person = payload["victim"]
+        else:
+            key = "perpetrators" if role == "person causing harm" else "children"
+            person = next(p for p in payload[key] if p.get("person_id") == pid)
+        people[pid] = {
+            "role": role,
+            "name": person.get("name"),
+            "date_of_birth": person.get("date_of_birth"),
+            "case_id": row["case_id"],
+            "referral_date": row["referral_date"],
+            "referring_agency": row["referring_agency"],
+        }
+    return people
+
+
+@router.get("/persons/matches")
+def matches(request: Request, caller: Coordinator, decided: str = ""):
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        proposals = sharing_api.list_matches(caller, conn, "pending")
+        ids = {p.person_id for p in proposals} | {p.candidate_person_id for p in proposals}
+        people = _people(platform, caller, conn, ids) if ids else {}
+    return _show(
+        request,
+        "marac/matches.html",
+        {
+            "proposals": [p.model_dump(mode="json") for p in proposals],
+            "people": people,
+            "decided": decided,
+            "agency_names": dict(agencies(platform)),
+        },
+    )
+
+
+@router.post("/persons/matches/{proposal_id}")
+def decide_match(request: Request, proposal_id: str, caller: Coordinator, form: PostedForm):
+    platform = get_platform(request)
+    decision = text(form, "decision")
+    if decision not in ("confirmed", "rejected"):
+        raise HTTPException(400, "Choose whether these are the same person.")
+    with platform.engine.connect() as conn:
+        sharing_api.decide_match(
+            proposal_id, sharing_api.MatchDecision(decision=decision), caller, conn, platform
+        )
+
+    def decided(conn) -> bool:
+        row = conn.execute(
+            select(match_proposals.c.status).where(match_proposals.c.proposal_id == proposal_id)
+        ).first()
+        return row is not None and row.status != "pending"
+
+    wait_for(platform, decided)
+    return redirect(request, f"/persons/matches?decided={decision}")
+
+
+# -- quarterly return ------------------------------------------------------------------------
+
+
+def _quarters(today: dt.date) -> list[str]:
+    quarter = (today.month - 1) // 3 + 1
+    year = today.year
+    found = []
+    for _ in range(8):
+        found.append(f"{year}Q{quarter}")
+        quarter -= 1
+        if quarter == 0:
+            quarter, year = 4, year - 1
+    return found
+
+
+@router.get("/marac/returns")
+def quarterly_return(
+    request: Request, caller: Coordinator, marac: str | None = None, quarter: str | None = None
+):
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        areas = _areas(conn)
+    quarters = _quarters(platform.today())
+    values = {"marac": marac or "", "quarter": quarter or ""}
+    if marac is None and quarter is None:
+        return _show(
+            request, "marac/returns.html", {"areas": areas, "quarters": quarters, "values": values}
+        )
+    errors = Errors()
+    if not values["marac"]:
+        errors.add("marac", "Select the MARAC area")
+    if values["quarter"] not in quarters:
+        errors.add("quarter", "Select a quarter")
+    if not errors:
+        with platform.engine.connect() as conn:
+            try:
+                response: Response = marac_api.quarterly_return(
+                    caller, conn, platform, values["marac"], values["quarter"]
+                )
+            except HTTPException as exc:
+                errors.add("quarter", str(exc.detail))
+            else:
+                return response
+    return _show(
+        request,
+        "marac/returns.html",
+        {
+            "areas": areas,
+            "quarters": quarters,
+            "values": values,
+            "errors": errors.messages,
+            "error_list": errors.summary(["marac", "quarter"]),
+        },
+        400,
+    )
+
+
+__all__ = ["router", "PageCaller"]

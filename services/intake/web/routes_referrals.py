@@ -1,0 +1,577 @@
+"""Referrer pages: "Refer a case to MARAC" (a short multi-page form) and "Your referrals".
+
+The form submits through ``submit_referral``, the function behind ``POST
+/api/marac/referrals``; the referral page shows what ``GET /api/marac/referrals/{id}`` shows,
+so the same rules (and the same 404 for another agency's referral) apply to both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from sqlalchemy import select
+
+from projections.marac import marac_meetings, marac_referrals
+from services.intake.disclosure import Stored, disclose
+from services.intake.web import referral_form as rf
+from services.intake.web.core import (
+    PageRoute,
+    PostedForm,
+    agencies,
+    get_platform,
+    redirect,
+    render,
+    require,
+    wait_for,
+)
+from services.intake.web.drafts import Drafts
+from services.marac import api as marac_api
+from services.marac import queries
+from services.marac.intake import ReferralRefused, marac_policy, submit_referral
+from services.sharing.service import Caller
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+Referrer = Annotated[Caller, Depends(require("referrer", "coordinator"))]
+KIND = "marac-referral"
+BASE = "/marac/referrals"
+
+
+def drafts(request: Request) -> Drafts:
+    web = request.app.state.web
+    return Drafts(web.accounts, web.draft_key)
+
+
+def known_areas(platform) -> list[str]:
+    with platform.engine.connect() as conn:
+        found = conn.execute(select(marac_meetings.c.marac_area).distinct()).scalars().all()
+        found += conn.execute(select(marac_referrals.c.marac_area).distinct()).scalars().all()
+    return sorted(set(found))
+
+
+def party_type(platform, agency: str) -> str | None:
+    for agreement in platform.sharing.agreements.get().in_force(platform.today()):
+        party = agreement.party(agency)
+        if party is not None:
+            return party.party_type
+    return None
+
+
+def _load(request: Request, caller: Caller, draft_id: str) -> dict[str, Any]:
+    state = drafts(request).load(draft_id, caller.user, KIND)
+    if state is None:
+        raise HTTPException(404)
+    return state
+
+
+def _save(request: Request, caller: Caller, draft_id: str, state: dict[str, Any]) -> None:
+    drafts(request).save(draft_id, caller.user, state)
+
+
+def _url(draft_id: str, page: str) -> str:
+    return f"{BASE}/draft/{draft_id}/{page}"
+
+
+def _index(page: str, prefix: str) -> int:
+    try:
+        number = int(page.removeprefix(prefix))
+    except ValueError:
+        raise HTTPException(404) from None
+    if not 1 <= number <= rf.MAX_PEOPLE:
+        raise HTTPException(404)
+    return number
+
+
+def _after(state: dict[str, Any], draft_id: str, default: str) -> str:
+    """Back to "check your answers" once the user has seen it, else the next page."""
+    if state.get("reached_check") and rf.next_incomplete(state) is None:
+        return _url(draft_id, "check")
+    return _url(draft_id, default)
+
+
+# -- start -----------------------------------------------------------------------------------
+
+
+@router.get(f"{BASE}/new")
+def start(request: Request, caller: Referrer):
+    return render(request, "referral/start.html", {})
+
+
+@router.post(f"{BASE}/new")
+def create(request: Request, caller: Referrer, form: PostedForm):
+    platform = get_platform(request)
+    police = party_type(platform, caller.agency) == "police"
+    areas = known_areas(platform)
+    state = rf.new_state(areas[0] if len(areas) == 1 else "", "police" if police else "partner")
+    draft_id = drafts(request).create(caller.user, KIND, state)
+    return redirect(request, _url(draft_id, "about"))
+
+
+# -- the question pages ----------------------------------------------------------------------
+
+
+def _page_context(state: dict[str, Any], draft_id: str, page: str, back: str) -> dict[str, Any]:
+    return {
+        "state": state,
+        "draft_id": draft_id,
+        "page": page,
+        "back": back,
+        "action": _url(draft_id, page),
+    }
+
+
+def _show(request, template, context, values, errors: rf.Errors | None = None, order=None):
+    context = dict(context)
+    context["values"] = values
+    if errors:
+        context["errors"] = errors.messages
+        context["error_list"] = errors.summary(order)
+    return render(request, template, context, status_code=400 if errors else 200)
+
+
+def _about_context(request, state, draft_id):
+    platform = get_platform(request)
+    areas = known_areas(platform)
+    return _page_context(state, draft_id, "about", f"{BASE}/new") | {
+        "areas": areas,
+        "area_items": [(a, a.replace("-", " ").title()) for a in areas],
+    }
+
+
+def _victim_context(state, draft_id):
+    return _page_context(state, draft_id, "victim", _url(draft_id, "about")) | {
+        "genders": rf.GENDERS,
+        "ethnicities": rf.ETHNICITIES,
+        "yes_no": rf.YES_NO,
+        "yes_no_unknown": rf.YES_NO_UNKNOWN,
+    }
+
+
+def _person_context(state, draft_id, kind: str, number: int):
+    items = state["perpetrators"] if kind == "perpetrator" else state["children"]
+    can_add = number >= len(items) and number < rf.MAX_PEOPLE
+    if kind == "perpetrator":
+        back = _url(draft_id, "victim" if number == 1 else f"perpetrator-{number - 1}")
+    else:
+        back = _url(draft_id, "children" if number == 1 else f"child-{number - 1}")
+    return _page_context(state, draft_id, f"{kind}-{number}", back) | {
+        "number": number,
+        "can_add": can_add,
+        "yes_no": rf.YES_NO,
+        "existing": number <= len(items),
+    }
+
+
+def _dash_context(state, draft_id, number: int):
+    form = state["dash_form"]
+    questions = rf.dash_questions(form)
+    keys = rf.dash_page_keys(form, number)
+    if number == 1:
+        back = _url(
+            draft_id,
+            f"child-{len(state['children'])}"
+            if state["has_children"] == "yes" and state["children"]
+            else "children",
+        )
+    else:
+        back = _url(draft_id, f"dash-{number - 1}")
+    others = sum(1 for k, a in state["dash"].items() if a == "yes" and k not in keys)
+    return _page_context(state, draft_id, f"dash-{number}", back) | {
+        "number": number,
+        "pages": rf.DASH_PAGES,
+        "questions": [(questions.index(k) + 1, k, rf.DASH_TEXT[k]) for k in keys],
+        "total_questions": len(questions),
+        "yes_elsewhere": others,
+        "yes_count": rf.dash_count(state),
+        "answers": rf.YES_NO_UNKNOWN,
+    }
+
+
+def _criteria_context(request, state, draft_id):
+    platform = get_platform(request)
+    return _page_context(state, draft_id, "criteria", _url(draft_id, f"dash-{rf.DASH_PAGES}")) | {
+        "yes_no": rf.YES_NO,
+        "agencies": agencies(platform),
+        "police": state["dash_form"] == "police",
+        "dash_score": rf.dash_count(state),
+        "threshold": marac_policy(platform).criteria.visible_high_risk_threshold,
+        "total_questions": len(rf.dash_questions(state["dash_form"])),
+    }
+
+
+@router.get(f"{BASE}/draft/{{draft_id}}/{{page}}")
+def question_page(request: Request, draft_id: str, page: str, caller: Referrer):
+    state = _load(request, caller, draft_id)
+    if state.get("accepted") and page != "sent":
+        return redirect(request, _url(draft_id, "sent"))
+    if page == "check":
+        return _check_page(request, state, draft_id)
+    if page == "sent":
+        if not state.get("accepted"):
+            return redirect(request, _url(draft_id, "check"))
+        return render(
+            request, "referral/sent.html", {"accepted": state["accepted"], "state": state}
+        )
+    if page == "about":
+        return _show(
+            request, "referral/about.html", _about_context(request, state, draft_id), state["about"]
+        )
+    if page == "victim":
+        return _show(
+            request, "referral/victim.html", _victim_context(state, draft_id), state["victim"]
+        )
+    if page.startswith("perpetrator-"):
+        number = _index(page, "perpetrator-")
+        if number > len(state["perpetrators"]) + 1:
+            raise HTTPException(404)
+        values = state["perpetrators"][number - 1] if number <= len(state["perpetrators"]) else {}
+        return _show(
+            request,
+            "referral/perpetrator.html",
+            _person_context(state, draft_id, "perpetrator", number),
+            values,
+        )
+    if page == "children":
+        return _show(
+            request,
+            "referral/children.html",
+            _page_context(
+                state,
+                draft_id,
+                "children",
+                _url(draft_id, f"perpetrator-{max(1, len(state['perpetrators']))}"),
+            )
+            | {"yes_no": rf.YES_NO},
+            {"has_children": state["has_children"]},
+        )
+    if page.startswith("child-"):
+        number = _index(page, "child-")
+        if number > len(state["children"]) + 1:
+            raise HTTPException(404)
+        values = state["children"][number - 1] if number <= len(state["children"]) else {}
+        return _show(
+            request,
+            "referral/child.html",
+            _person_context(state, draft_id, "child", number),
+            values,
+        )
+    if page.startswith("dash-"):
+        number = _index(page, "dash-")
+        if number > rf.DASH_PAGES:
+            raise HTTPException(404)
+        return _show(
+            request, "referral/dash.html", _dash_context(state, draft_id, number), state["dash"]
+        )
+    if page == "criteria":
+        return _show(
+            request,
+            "referral/criteria.html",
+            _criteria_context(request, state, draft_id),
+            state["criteria"],
+        )
+    raise HTTPException(404)
+
+
+@router.post(f"{BASE}/draft/{{draft_id}}/{{page}}")
+def save_page(request: Request, draft_id: str, page: str, caller: Referrer, form: PostedForm):
+    state = _load(request, caller, draft_id)
+    if state.get("accepted"):
+        return redirect(request, _url(draft_id, "sent"))
+    platform = get_platform(request)
+    today = platform.today()
+    if page == "check":
+        return _submit(request, caller, state, draft_id)
+    if page == "about":
+        values, errors = rf.parse_about(form, known_areas(platform))
+        if errors:
+            return _show(
+                request,
+                "referral/about.html",
+                _about_context(request, state, draft_id),
+                values,
+                errors,
+            )
+        state["about"] = values
+        return _saved(request, caller, draft_id, state, _after(state, draft_id, "victim"))
+    if page == "victim":
+        values, errors = rf.parse_victim(form, today)
+        if errors:
+            return _show(
+                request, "referral/victim.html", _victim_context(state, draft_id), values, errors
+            )
+        state["victim"] = values
+        return _saved(request, caller, draft_id, state, _after(state, draft_id, "perpetrator-1"))
+    if page.startswith("perpetrator-") and page.endswith("-remove"):
+        number = _index(page.removesuffix("-remove"), "perpetrator-")
+        if len(state["perpetrators"]) > 1 and number <= len(state["perpetrators"]):
+            del state["perpetrators"][number - 1]
+        return _saved(request, caller, draft_id, state, _url(draft_id, "check"))
+    if page.startswith("child-") and page.endswith("-remove"):
+        number = _index(page.removesuffix("-remove"), "child-")
+        if number <= len(state["children"]):
+            del state["children"][number - 1]
+        if not state["children"]:
+            state["has_children"] = "no"
+        return _saved(request, caller, draft_id, state, _url(draft_id, "check"))
+    if page.startswith("perpetrator-"):
+        return _save_person(request, caller, state, draft_id, "perpetrator", page, form, today)
+    if page == "children":
+        values, errors = rf.parse_has_children(form)
+        if errors:
+            return _show(
+                request,
+                "referral/children.html",
+                _page_context(state, draft_id, "children", _url(draft_id, "perpetrator-1"))
+                | {"yes_no": rf.YES_NO},
+                values,
+                errors,
+            )
+        state["has_children"] = values["has_children"]
+        if values["has_children"] == "yes" and not state["children"]:
+            return _saved(request, caller, draft_id, state, _url(draft_id, "child-1"))
+        return _saved(request, caller, draft_id, state, _after(state, draft_id, "dash-1"))
+    if page.startswith("child-"):
+        return _save_person(request, caller, state, draft_id, "child", page, form, today)
+    if page.startswith("dash-"):
+        number = _index(page, "dash-")
+        if number > rf.DASH_PAGES:
+            raise HTTPException(404)
+        keys = rf.dash_page_keys(state["dash_form"], number)
+        questions = rf.dash_questions(state["dash_form"])
+        values, errors = rf.parse_dash(form, keys, {k: questions.index(k) + 1 for k in questions})
+        if errors:
+            context = _dash_context(state, draft_id, number)
+            context["yes_count"] = context["yes_elsewhere"] + sum(
+                1 for v in values.values() if v == "yes"
+            )
+            return _show(request, "referral/dash.html", context, values, errors)
+        state["dash"].update(values)
+        following = f"dash-{number + 1}" if number < rf.DASH_PAGES else "criteria"
+        return _saved(request, caller, draft_id, state, _after(state, draft_id, following))
+    if page == "criteria":
+        agency_ids = {a for a, _ in agencies(platform)}
+        values, errors = rf.parse_criteria(form, state["dash_form"] == "police", agency_ids)
+        if errors:
+            return _show(
+                request,
+                "referral/criteria.html",
+                _criteria_context(request, state, draft_id),
+                values,
+                errors,
+                rf.CRITERIA_ORDER,
+            )
+        state["criteria"] = values
+        return _saved(request, caller, draft_id, state, _url(draft_id, "check"))
+    raise HTTPException(404)
+
+
+def _save_person(request, caller, state, draft_id, kind, page, form, today):
+    number = _index(page, f"{kind}-")
+    items = state["perpetrators"] if kind == "perpetrator" else state["children"]
+    if number > len(items) + 1:
+        raise HTTPException(404)
+    context = _person_context(state, draft_id, kind, number)
+    parse = rf.parse_perpetrator if kind == "perpetrator" else rf.parse_child
+    values, errors = parse(form, today, context["can_add"])
+    if errors:
+        return _show(request, f"referral/{kind}.html", context, values, errors)
+    another = values.pop("add_another", "no")
+    if number <= len(items):
+        items[number - 1] = values
+    else:
+        items.append(values)
+    if another == "yes" and number < rf.MAX_PEOPLE:
+        return _saved(request, caller, draft_id, state, _url(draft_id, f"{kind}-{number + 1}"))
+    following = "children" if kind == "perpetrator" else "dash-1"
+    return _saved(request, caller, draft_id, state, _after(state, draft_id, following))
+
+
+def _saved(request, caller, draft_id, state, url: str):
+    _save(request, caller, draft_id, state)
+    return redirect(request, url)
+
+
+# -- check your answers and send -------------------------------------------------------------
+
+
+def _check_context(request, state, draft_id) -> dict[str, Any]:
+    platform = get_platform(request)
+    form = state["dash_form"]
+    questions = rf.dash_questions(form)
+    names = dict(agencies(platform))
+    return {
+        "state": state,
+        "draft_id": draft_id,
+        "base": _url(draft_id, ""),
+        "action": _url(draft_id, "check"),
+        "dash_score": rf.dash_count(state),
+        "dash_total": len(questions),
+        "dash_yes": [rf.DASH_TEXT[k] for k in questions if state["dash"].get(k) == "yes"],
+        "dash_pages": [
+            (
+                n,
+                [
+                    (questions.index(k) + 1, rf.DASH_TEXT[k], state["dash"].get(k))
+                    for k in rf.dash_page_keys(form, n)
+                ],
+            )
+            for n in range(1, rf.DASH_PAGES + 1)
+        ],
+        "threshold": marac_policy(platform).criteria.visible_high_risk_threshold,
+        "labels": {
+            "gender": dict(rf.GENDERS),
+            "ethnicity": dict(rf.ETHNICITIES),
+            "yes_no": dict(rf.YES_NO_UNKNOWN),
+        },
+        "agency_names": names,
+        "can_add_perpetrator": len(state["perpetrators"]) < rf.MAX_PEOPLE,
+        "can_add_child": len(state["children"]) < rf.MAX_PEOPLE,
+    }
+
+
+def _check_page(request, state, draft_id, problems: list[dict[str, str]] | None = None):
+    missing = rf.next_incomplete(state)
+    if missing is not None:
+        return redirect(request, _url(draft_id, missing))
+    if not state.get("reached_check"):
+        state["reached_check"] = True
+        caller = request.state.caller
+        _save(request, caller, draft_id, state)
+    context = _check_context(request, state, draft_id)
+    if problems:
+        context["error_list"] = problems
+    return render(request, "referral/check.html", context, status_code=400 if problems else 200)
+
+
+def _problem_links(draft_id: str, problems: list[tuple[str, str]]) -> list[dict[str, str]]:
+    links = []
+    for path, message in problems:
+        page, anchor = rf.page_for_field(path)
+        links.append({"text": message, "href": f"{_url(draft_id, page)}#{anchor}"})
+    return links
+
+
+def _submit(request, caller: Caller, state, draft_id):
+    missing = rf.next_incomplete(state)
+    if missing is not None:
+        return redirect(request, _url(draft_id, missing))
+    platform = get_platform(request)
+    body = rf.to_request(state)
+    referral, problems = rf.validate_request(body)
+    if referral is None:
+        return _check_page(request, state, draft_id, _problem_links(draft_id, problems))
+    with platform.engine.connect() as conn:
+        try:
+            submission = submit_referral(platform, conn, caller, referral)
+        except ReferralRefused as exc:
+            message = str(exc)
+            if exc.field == "criteria":
+                message = (
+                    f"This referral meets no MARAC criterion: {message}. "
+                    "If you are referring on professional judgement, give your reasons"
+                )
+            return _check_page(
+                request, state, draft_id, _problem_links(draft_id, [(exc.field, message)])
+            )
+    platform.publisher.publish(submission.events)
+    accepted = submission.accepted.model_dump(mode="json")
+    accepted["marac_area"] = referral.marac_area
+    accepted["sent_at"] = dt.datetime.now(dt.UTC).isoformat()
+    state["accepted"] = accepted
+    _save(request, caller, draft_id, state)
+    referral_id = accepted["referral_id"]
+    wait_for(platform, lambda conn: queries.referral(conn, referral_id) is not None)
+    return redirect(request, _url(draft_id, "sent"))
+
+
+# -- your referrals --------------------------------------------------------------------------
+
+
+def _status(listings: list, today: dt.date) -> tuple[str, str]:
+    """What happened to a referral, in words, and the tag colour."""
+    heard = [m for m in listings if m["meeting_date"] <= today]
+    coming = [m for m in listings if m["meeting_date"] > today]
+    if coming:
+        return (
+            f"Listed for {coming[0]['meeting_date'].day} {coming[0]['meeting_date']:%B %Y}",
+            "blue",
+        )
+    if heard:
+        return (
+            f"Heard on {heard[-1]['meeting_date'].day} {heard[-1]['meeting_date']:%B %Y}",
+            "green",
+        )
+    return "Waiting for an agenda", "yellow"
+
+
+@router.get(BASE)
+def your_referrals(request: Request, caller: Referrer):
+    platform = get_platform(request)
+    today = platform.today()
+    with platform.engine.connect() as conn:
+        rows = [
+            r._mapping
+            for r in conn.execute(
+                select(marac_referrals)
+                .where(marac_referrals.c.referring_agency == caller.agency)
+                .order_by(marac_referrals.c.received_at.desc())
+                .limit(200)
+            ).all()
+        ]
+        shown = disclose(
+            platform,
+            caller,
+            "marac",
+            "GET /marac/referrals",
+            [Stored("ReferralSubmitted", r["event_id"], r["payload"]) for r in rows],
+        )
+        open_actions: dict[str, int] = {}
+        for action in queries.actions(conn, agency=caller.agency, status="open"):
+            open_actions[action["case_id"]] = open_actions.get(action["case_id"], 0) + 1
+        referrals = []
+        for row, payload in zip(rows, shown, strict=True):
+            status_text, colour = _status(queries.listings_for_case(conn, row["case_id"]), today)
+            referrals.append(
+                {
+                    "referral_id": row["referral_id"],
+                    "case_id": row["case_id"],
+                    "referral_date": row["referral_date"],
+                    "marac_area": row["marac_area"],
+                    "victim_name": payload["victim"]["name"],
+                    "dash_score": row["dash_score"],
+                    "risk_level": row["risk_level"],
+                    "criteria": row["criteria"],
+                    "repeat": row["is_repeat"],
+                    "status": status_text,
+                    "colour": colour,
+                    "open_actions": open_actions.get(row["case_id"], 0),
+                }
+            )
+    known = {r["referral_id"] for r in referrals}
+    pending = [
+        s["accepted"]
+        for s in drafts(request).submitted(caller.user, KIND)
+        if s["accepted"]["referral_id"] not in known
+    ]
+    return render(request, "referral/list.html", {"referrals": referrals, "pending": pending})
+
+
+@router.get(f"{BASE}/{{referral_id}}")
+def referral_page(request: Request, referral_id: str, caller: Referrer):
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        view = marac_api.get_referral(referral_id, caller, conn, platform)  # 404 if not theirs
+    data = view.model_dump(mode="json")
+    return render(
+        request,
+        "referral/detail.html",
+        {
+            "referral": data,
+            "detail": data["detail"],
+            "labels": {"gender": dict(rf.GENDERS), "ethnicity": dict(rf.ETHNICITIES)},
+            "agency_names": dict(agencies(platform)),
+            "today": platform.today().isoformat(),
+        },
+    )

@@ -1,0 +1,388 @@
+"""MARAC pages in a real browser: referring, the agenda, publishing, printing, the ISA."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from services.marac import api as marac_api
+from services.marac.models import PublishRequest
+from tests.e2e.conftest import check_accessibility, new_page, screenshot
+from tests.e2e.helpers import (
+    assign_action,
+    caller,
+    complete_referral,
+    fill_date,
+    next_meeting_date,
+    refer,
+    schedule_meeting,
+)
+
+
+def test_an_idva_referral_appears_on_the_chairs_agenda(site, page, browser):
+    meeting_id = schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+
+    site.sign_in(page, "idva")
+    expect(page.get_by_test_id("header-agency")).to_have_text("Oxfordshire IDVA service")
+    expect(page.get_by_test_id("header-role")).to_have_text("Referrer")
+    complete_referral(page, site.url, victim="Jane Smith", yes=15, check_pages=True)
+
+    expect(page.get_by_test_id("dash-score")).to_contain_text("15 of 24")
+    check_accessibility(page, "check your answers")
+    screenshot(page, "referral-8-check-answers")
+    page.get_by_role("button", name="Send referral").click()
+
+    expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
+    case_id = page.get_by_test_id("case-reference").inner_text()
+    assert re.fullmatch(r"c-[0-9a-f]{10}", case_id)
+    expect(page.get_by_test_id("criteria-met")).to_contain_text("Visible high risk")
+    check_accessibility(page, "confirmation")
+    screenshot(page, "referral-9-confirmation")
+
+    page.get_by_role("link", name="your referrals", exact=True).click()
+    expect(page.get_by_test_id("referrals")).to_contain_text(case_id)
+    expect(page.get_by_test_id("referrals")).to_contain_text("Jane Smith")
+    check_accessibility(page, "your referrals")
+    screenshot(page, "your-referrals")
+
+    chair_context, chair = new_page(browser)
+    try:
+        site.sign_in(chair, "chair")
+        chair.get_by_role("navigation", name="Menu").get_by_role("link", name="Meetings").click()
+        check_accessibility(chair, "meetings")
+        screenshot(chair, "meetings")
+        chair.goto(f"{site.url}/marac/meetings/{meeting_id}")
+        case = chair.locator(f"#case-{case_id}")
+        expect(case).to_contain_text("Jane Smith")
+        expect(case.get_by_test_id("children")).to_contain_text("Amy Smith")
+        expect(case).to_contain_text("John Smith")
+        check_accessibility(chair, "agenda")
+        screenshot(chair, "agenda")
+    finally:
+        chair_context.close()
+
+
+def test_the_chair_publishes_the_agenda_and_prints_one_case_per_page(site, page):
+    meeting_id = schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    first = refer(site.platform, "idva", victim="Jane Smith", yes=15)
+    second = refer(
+        site.platform,
+        "idva",
+        victim="Mary Jones",
+        victim_dob="1985-01-01",
+        perpetrator="Tom Brown",
+        perpetrator_dob="1980-01-01",
+        yes=18,
+    )
+    repeat = refer(site.platform, "housing", victim="Jane Smith", yes=3)  # repeat of the first
+    assert repeat["repeat"] and repeat["case_id"] == first["case_id"]
+
+    site.sign_in(page, "chair")
+    page.goto(f"{site.url}/marac/meetings/{meeting_id}")
+    cases = page.get_by_test_id("agenda-case")
+    expect(cases).to_have_count(2)
+    # repeats first, then by DASH score
+    expect(cases.nth(0)).to_contain_text(f"1. Case {first['case_id']}")
+    expect(cases.nth(0).locator(".govuk-tag", has_text="Repeat")).to_be_visible()
+    expect(cases.nth(1)).to_contain_text(f"2. Case {second['case_id']}")
+
+    page.get_by_role("button", name="Publish agenda").click()
+    expect(page.get_by_text("Agenda version 1 published")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Published, version 1")
+
+    page.get_by_role("button", name="Print agenda").click()
+    page.wait_for_url(f"**/marac/meetings/{meeting_id}/print")
+    printed = page.get_by_test_id("print-case")
+    expect(printed).to_have_count(2)
+    expect(printed.nth(0)).to_contain_text("OFFICIAL-SENSITIVE")
+    check_accessibility(page, "print view")
+    screenshot(page, "agenda-print")
+    page.emulate_media(media="print")
+    breaks = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=print-case]')]"
+        ".map(e => getComputedStyle(e).breakBefore)"
+    )
+    assert breaks == ["page", "page"]
+    pdf = page.pdf(format="A4")
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages >= 3, f"cover and one page per case expected, the PDF has {pages} page(s)"
+
+
+def test_late_cases_can_be_added_and_actions_recorded_during_the_meeting(site, page):
+    soon = site.platform.today() + dt.timedelta(days=2)
+    meeting_id = schedule_meeting(site.platform, soon, area="reading")
+    late = refer(site.platform, "idva", area="reading", yes=16)
+
+    site.sign_in(page, "chair")
+    page.goto(f"{site.url}/marac/meetings/{meeting_id}")
+    expect(page.get_by_test_id("agenda-case")).to_have_count(0)
+    page.get_by_label(re.compile(f"Case {late['case_id']}")).check()
+    page.get_by_role("button", name="Publish agenda").click()
+    case = page.locator(f"#case-{late['case_id']}")
+    expect(case.locator(".govuk-tag", has_text="Late")).to_be_visible()
+
+    case.get_by_role("link", name="Record an action").click()
+    page.get_by_role("button", name="Record action").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Select the agency that owns the action")
+    expect(summary).to_contain_text("Enter what the agency will do")
+    expect(summary).to_contain_text("Enter the due date")
+    check_accessibility(page, "record an action, with errors")
+    page.get_by_label("Which agency will do it?").select_option("housing-oxford")
+    page.get_by_label("What will they do?").fill("Fit a lock change and a sanctuary scheme")
+    fill_date(page, "due_date", site.platform.today() + dt.timedelta(days=14))
+    screenshot(page, "record-action")
+    page.get_by_role("button", name="Record action").click()
+    expect(page.get_by_text(f"Action recorded for case {late['case_id']}")).to_be_visible()
+    expect(case.get_by_test_id("actions")).to_contain_text("Fit a lock change")
+    expect(case.get_by_test_id("actions")).to_contain_text("Oxford City Council housing services")
+
+
+def test_housing_sees_the_victims_health_withheld_and_another_agencys_case_is_404(
+    site, page, browser
+):
+    own = refer(site.platform, "housing", victim="Jane Smith", yes=15)
+    idvas = refer(
+        site.platform,
+        "idva",
+        victim="Mary Jones",
+        victim_dob="1985-01-01",
+        perpetrator="Tom Brown",
+        perpetrator_dob="1980-01-01",
+        yes=15,
+    )
+
+    site.sign_in(page, "housing")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your referrals").click()
+    page.get_by_role("link", name=own["case_id"]).click()
+    expect(page.get_by_test_id("victim-name")).to_contain_text("Jane Smith")
+    expect(page.get_by_test_id("victim-address")).to_contain_text("12 Cowley Road")
+    health = page.get_by_test_id("victim-health")
+    expect(health.locator(".govuk-tag")).to_have_text("Withheld")
+    expect(health).to_contain_text("thames-valley-da-isa")
+    expect(health).to_contain_text("victim.health")
+    expect(health).not_to_contain_text("Anxiety")
+    assert "Anxiety" not in page.content()
+    check_accessibility(page, "referral seen by housing")
+    screenshot(page, "referral-withheld")
+
+    response = page.goto(f"{site.url}/marac/referrals/{idvas['referral_id']}")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert "Mary Jones" not in page.content()
+
+    idva_context, idva = new_page(browser)
+    try:
+        site.sign_in(idva, "idva")
+        idva.goto(f"{site.url}/marac/referrals/{idvas['referral_id']}")
+        expect(idva.get_by_test_id("victim-health")).to_contain_text("Anxiety")
+    finally:
+        idva_context.close()
+
+
+def test_a_page_with_a_missing_field_shows_the_error_summary_linked_to_it(site, page):
+    schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    site.sign_in(page, "idva")
+    page.goto(f"{site.url}/marac/referrals/new")
+    page.get_by_role("button", name="Start now").click()
+    page.get_by_label("Your full name").fill("Sam Patel")
+    page.get_by_role("button", name="Continue").click()
+
+    page.locator("#date_of_birth-day").fill("3")
+    page.locator("#date_of_birth-month").fill("2")
+    page.get_by_label("Address (optional)").fill("12 Cowley Road, Oxford OX4 1AA")
+    page.get_by_role("button", name="Continue").click()
+
+    assert page.title().startswith("Error:")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
+    links = summary.get_by_role("link")
+    expect(links).to_have_count(2)
+    expect(links.nth(0)).to_have_text("Enter the victim's full name")
+    expect(links.nth(1)).to_have_text("The victim's date of birth must include a year")
+    expect(page.locator("#name-error")).to_contain_text("Enter the victim's full name")
+    # the answers given are kept
+    expect(page.get_by_label("Address (optional)")).to_have_value("12 Cowley Road, Oxford OX4 1AA")
+    expect(page.locator("#date_of_birth-day")).to_have_value("3")
+    check_accessibility(page, "victim page with errors")
+    screenshot(page, "error-summary")
+
+    links.nth(0).click()
+    expect(page.get_by_label("Full name")).to_be_focused()
+    links.nth(1).click()
+    expect(page.locator("#date_of_birth-year")).to_be_focused()
+
+
+def test_sign_in_shows_agency_and_role_and_sign_out_ends_the_session(site, page):
+    page.goto(f"{site.url}/marac/meetings")
+    page.wait_for_url("**/sign-in?next=%2Fmarac%2Fmeetings")
+    check_accessibility(page, "sign in")
+    page.get_by_label("Username").fill("chair")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter a correct username and password"
+    )
+    screenshot(page, "sign-in")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{site.url}/marac/meetings")
+    expect(page.get_by_test_id("header-role")).to_have_text("MARAC coordinator")
+    expect(page.get_by_test_id("header-agency")).to_have_text(
+        "Thames Valley MARAC coordination team"
+    )
+    page.goto(f"{site.url}/")
+    check_accessibility(page, "home")
+    screenshot(page, "home-coordinator")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "tandem_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out")).to_be_visible()
+    assert not [c for c in page.context.cookies() if c["name"] == "tandem_session"]
+    page.goto(f"{site.url}/marac/meetings")
+    page.wait_for_url("**/sign-in?next=*")
+
+
+def test_overdue_actions_by_agency(site, page):
+    meeting_id = schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    case = refer(site.platform, "idva", yes=15)
+    assign_action(
+        site.platform,
+        case["case_id"],
+        meeting_id,
+        "housing-oxford",
+        "Check the tenancy file",
+        due=site.platform.today() - dt.timedelta(days=3),
+    )
+    assign_action(
+        site.platform,
+        case["case_id"],
+        meeting_id,
+        "health-ouh",
+        "Flag the victim's hospital record",
+        due=site.platform.today() - dt.timedelta(days=1),
+    )
+    assign_action(
+        site.platform,
+        case["case_id"],
+        meeting_id,
+        "tvp",
+        "Not yet due",
+        due=site.platform.today() + dt.timedelta(days=7),
+    )
+
+    site.sign_in(page, "chair")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Overdue actions").click()
+    expect(page.get_by_test_id("overdue-housing-oxford")).to_contain_text("Check the tenancy file")
+    expect(page.get_by_test_id("overdue-health-ouh")).to_contain_text("Flag the victim")
+    expect(page.locator("main")).not_to_contain_text("Not yet due")
+    check_accessibility(page, "overdue actions")
+    screenshot(page, "overdue-actions")
+
+
+def test_the_near_match_queue_confirms_a_person_link(site, page):
+    refer(site.platform, "idva", victim="Jane Smith", yes=15)
+    near = refer(
+        site.platform,
+        "housing",
+        victim="Jane Smyth",
+        perpetrator="Tom Brown",
+        perpetrator_dob="1980-01-01",
+        yes=15,
+    )
+    assert near["victim"]["match"] == "near"
+
+    site.sign_in(page, "chair")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Person matches").click()
+    match = page.get_by_test_id("match")
+    expect(match).to_have_count(1)
+    expect(match).to_contain_text("Jane Smith")
+    expect(match).to_contain_text("Jane Smyth")
+    check_accessibility(page, "person matches")
+    screenshot(page, "person-matches")
+    match.get_by_role("button", name="Same person").click()
+    expect(page.get_by_text("Match confirmed")).to_be_visible()
+    expect(page.get_by_test_id("match")).to_have_count(0)
+
+
+def test_the_quarterly_return_downloads_as_csv(site, page):
+    held = next_meeting_date(site.platform.today(), days=7)
+    meeting_id = schedule_meeting(site.platform, held)
+    case = refer(site.platform, "idva", yes=15)
+    with site.platform.engine.connect() as conn:
+        marac_api.publish_agenda(meeting_id, PublishRequest(), caller("chair"), conn, site.platform)
+    today = held + dt.timedelta(days=1)  # the meeting has been held
+    site.platform.today = lambda: today
+    quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+    site.sign_in(page, "chair")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Quarterly return").click()
+    page.get_by_role("button", name="Download CSV").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.get_by_role("link", name="Select the MARAC area")).to_be_visible()
+    expect(summary.get_by_role("link", name="Select a quarter")).to_be_visible()
+    check_accessibility(page, "quarterly return, with errors")
+    page.get_by_label("MARAC area").select_option("oxford")
+    page.get_by_label("Quarter").select_option(quarter)
+    screenshot(page, "quarterly-return")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    assert download.value.suggested_filename == f"marac-return-oxford-{quarter}.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    meeting_row = next(r for r in rows if r["meeting_id"] == meeting_id)
+    assert meeting_row["cases_discussed"] == "1"
+    assert case["case_id"]  # heard at that meeting
+
+
+def test_referring_works_without_javascript(site, browser):
+    schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        site.sign_in(page, "idva")
+        complete_referral(page, site.url, victim="Jane Smith", yes=9)
+        page.get_by_role("link", name="Change why you are referring").click()
+        page.get_by_label("Professional judgement (optional)").fill(
+            "Threats to kill made to her sister last week."
+        )
+        page.get_by_role("button", name="Continue to check your answers").click()
+        page.get_by_role("button", name="Send referral").click()
+        expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
+        expect(page.get_by_test_id("criteria-met")).to_have_text("Professional judgement")
+    finally:
+        context.close()
+
+
+def test_a_referral_meeting_no_criterion_is_refused_with_the_reason(site, page):
+    schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    site.sign_in(page, "idva")
+    complete_referral(page, site.url, victim="Jane Smith", yes=13)
+    page.get_by_role("button", name="Send referral").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("DASH score 13 is below 14")
+    summary.get_by_role("link").first.click()
+    page.wait_for_url("**/criteria#professional_judgement_reason")
+    expect(page.get_by_label("Professional judgement (optional)")).to_be_visible()
+
+
+def test_the_content_security_policy_lets_the_pages_own_scripts_run(site, browser):
+    context = browser.new_context()  # the policy enforced, unlike the axe contexts
+    try:
+        page = context.new_page()
+        violations = []
+        page.on(
+            "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+        )
+        page.goto(f"{site.url}/sign-in")
+        page.get_by_role("button", name="Sign in").click()  # empty: errors
+        expect(page.locator("body")).to_have_class(re.compile("govuk-frontend-supported"))
+        expect(page.locator(".govuk-error-summary")).to_be_focused()  # GOV.UK Frontend ran
+        assert not violations
+    finally:
+        context.close()
