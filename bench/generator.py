@@ -1,6 +1,6 @@
 """Seeded synthetic events at the shape of one police force area, for benchmarks.
 
-The default shape is a Thames Valley-sized partnership (see docs/DOMAIN volumes): about 2,700
+The default shape is a Thames Valley-sized partnership (the domain notes' sizing volumes): 2,700
 MARAC referrals a year across 12 local policing areas and eight MARAC areas, 31% of them
 repeats. Everything is drawn from one ``random.Random(seed)``, so the same seed always gives
 the same events, event ids and timestamps included, and a benchmark can be re-run on exactly

@@ -62,6 +62,9 @@ class Projection:
     tables: Sequence[Table]
     """Cleared by a replay, in this order (children before parents)."""
     verify: Callable[[Event], None] | None = None
+    """Raises EventRejected for an event that must not be applied (e.g. tampered)."""
+    prepare: Callable[[Sequence[Event]], None] | None = None
+    """Called once per batch before ``verify``: loads what verifying needs in one go."""
 
 
 @dataclass
@@ -120,6 +123,8 @@ class Projector:
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=self.batch_size,
+                fetch_max_bytes=8 * 1024 * 1024,  # bounded read-ahead: long replays stay small
+                max_partition_fetch_bytes=2 * 1024 * 1024,
                 bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
             )
         except (KafkaError, OSError) as exc:
@@ -219,12 +224,20 @@ class Projector:
         letters: list[tuple[object, str]] = []
         for record in records:
             try:
-                event = self.codec.decode(record.value)
-                if self.projection.verify is not None:
-                    self.projection.verify(event)
-                decoded.append((record, event))
-            except (DecodeError, EventRejected) as exc:
+                decoded.append((record, self.codec.decode(record.value)))
+            except DecodeError as exc:
                 letters.append((record, str(exc)))
+        if self.projection.prepare is not None:
+            self.projection.prepare([event for _, event in decoded])
+        if self.projection.verify is not None:
+            verified = []
+            for record, event in decoded:
+                try:
+                    self.projection.verify(event)
+                    verified.append((record, event))
+                except EventRejected as exc:
+                    letters.append((record, str(exc)))
+            decoded = verified
         offsets: dict[tuple[str, int], int] = {}
         for record in records:
             key = (record.topic, record.partition)

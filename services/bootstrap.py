@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from services.intake.auth import TokenSigner
 
 
-def service_projections() -> dict[str, Projection]:
-    """Every service's projection, by service name."""
+def service_projections(settings: Settings) -> dict[str, Projection]:
+    """Every service's projection, by service name, under the settings' policy files."""
     from services.mappa.handlers import projection as mappa_projection
     from services.marac.handlers import projection as marac_projection
     from services.matac.handlers import projection as matac_projection
@@ -43,7 +43,7 @@ def service_projections() -> dict[str, Projection]:
     projections = [
         marac_projection(),
         mappa_projection(),
-        matac_projection(),
+        matac_projection(settings.policy_dir),
         sharing_projection(),
     ]
     return {p.name: p for p in projections}
@@ -119,7 +119,7 @@ class Platform:
         with self._lock:
             if self._publisher is None:
                 self._publisher = Publisher(
-                    self.bootstrap, self.codec, self.topics, encrypt=self.sharing.encrypt_event
+                    self.bootstrap, self.codec, self.topics, encrypt=self.sharing.encrypt_events
                 )
             return self._publisher
 
@@ -129,7 +129,7 @@ class Platform:
 
     @cached_property
     def projections(self) -> dict[str, Projection]:
-        return service_projections()
+        return service_projections(self.settings)
 
     def policy_path(self, service: str) -> Path | None:
         """A partnership's own policy file for the service, or None for the packaged default."""
@@ -140,7 +140,11 @@ class Platform:
         return None
 
     def projector(self, name: str, batch_size: int = 500) -> Projector:
-        projection = replace(self.projections[name], verify=self.sharing.verify_event)
+        projection = replace(
+            self.projections[name],
+            verify=self.sharing.verify_event,
+            prepare=self.sharing.prefetch_keys,
+        )
         return Projector(
             projection,
             self.writer_engine,

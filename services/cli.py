@@ -180,6 +180,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    platform = _platform(args)
+    created = platform.prepare()
+    print(
+        f"topics: {len(created)} created; read models migrated "
+        f"({platform.engine.url.render_as_string(hide_password=True)}); key vault ready"
+    )
+    platform.close()
+    return 0
+
+
 def cmd_topics(args: argparse.Namespace) -> int:
     from services.kernel.bus import list_topics
 
@@ -483,6 +494,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("service", help="marac, matac, mappa, or all")
     replay.add_argument(
         "--timeout", type=float, default=3600, help="give up after this many seconds"
+    )
+
+    add(
+        "migrate",
+        cmd_migrate,
+        "create topics, migrate the read models and set up the key vault, then exit",
+        "Everything `tandem up` prepares before it starts the services: for deployments\n"
+        "that run the projectors and the web app as separate processes.",
     )
 
     topics = add("topics", cmd_topics, "list Tandem's topics, or create the missing ones")

@@ -94,7 +94,7 @@ class Publisher:
         codec: Codec,
         topics: TopicNames,
         client_id: str = "tandem",
-        encrypt: Callable[[Event], Event] | None = None,
+        encrypt: Callable[[Sequence[Event]], list[Event]] | None = None,
     ):
         self.codec = codec
         self.encrypt = encrypt
@@ -123,7 +123,7 @@ class Publisher:
         """
         if self.encrypt is not None:
             # validate first, so a bad field is named before any data key is created
-            conformed = [self.encrypt(self.codec.conformed(e)) for e in events]
+            conformed = self.encrypt([self.codec.conformed(e) for e in events])
             encoded = [
                 (self.topics.for_event(e.event_type), e, self.codec.encode(e, conformed=True))
                 for e in conformed

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from services.sharing.agreements import load_agreement_set
 from services.sharing.errors import SharingError, TamperedCiphertext
 from services.sharing.fields import is_ciphertext
 from services.sharing.records import AccessSummary, decrypt_record, encrypt_record, verify_record
-from services.sharing.sensitive_schema import plan_for
+from services.sharing.sensitive_schema import map_sensitive, plan_for
 from services.sharing.vault import KeyVault
 
 Clock = Callable[[], dt.date]
@@ -97,7 +97,30 @@ class SharingService:
     def has_sensitive_fields(self, event_type: str) -> bool:
         return bool(self._plan(event_type).fields)
 
+    def _key_pairs(self, events: Sequence[Event]) -> list[tuple[str, str]]:
+        """Every (subject, data class) whose key the events' sensitive fields use."""
+        pairs: list[tuple[str, str]] = []
+
+        def collect(path, data_class, subject_id, value):
+            if isinstance(subject_id, str) and subject_id:
+                pairs.append((subject_id, data_class))
+            return value
+
+        for event in events:
+            if self.has_sensitive_fields(event.event_type):
+                map_sensitive(self._plan(event.event_type), event.payload, collect)
+        return pairs
+
+    def prefetch_keys(self, events: Sequence[Event]) -> None:
+        """Load the keys a batch of stored events needs in one round trip (projectors)."""
+        self.vault.prepare(self._key_pairs(events))
+
     # -- publish path ------------------------------------------------------------------------
+
+    def encrypt_events(self, events: Sequence[Event]) -> list[Event]:
+        """``encrypt_event`` for a batch, creating the keys it needs in one transaction."""
+        self.vault.prepare(self._key_pairs(events), create=True)
+        return [self.encrypt_event(e) for e in events]
 
     def encrypt_event(self, event: Event) -> Event:
         """The event with every sensitive field encrypted under its subject's data key.
@@ -113,8 +136,6 @@ class SharingService:
             if isinstance(value, str) and is_ciphertext(value):
                 raise SharingError(f"{event.event_type}: {path} is already encrypted")
             return value
-
-        from services.sharing.sensitive_schema import map_sensitive
 
         map_sensitive(plan, event.payload, refuse_tokens)
         encrypted = encrypt_record(plan, event.payload, event.event_id, self.vault)
