@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from services.bootstrap import Platform
 from services.kernel.embedded_broker import EmbeddedBroker, free_port
 from services.kernel.settings import Settings
+from tests.broker import drop_topics
 
 POSTGRES_URL = os.environ.get(
     "TANDEM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -108,6 +109,7 @@ def platform(settings: Settings, kafka_bootstrap: str) -> Iterator[Platform]:
         yield platform
     finally:
         platform.close()
+        drop_topics(platform)
 
 
 @pytest.fixture

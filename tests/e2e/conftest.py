@@ -27,6 +27,7 @@ import uvicorn
 from services.bootstrap import Platform
 from services.kernel.embedded_broker import free_port
 from services.kernel.settings import PROJECT_ROOT, Settings
+from tests.broker import drop_topics
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -103,6 +104,7 @@ def platform(settings: Settings, kafka_bootstrap: str) -> Iterator[Platform]:
         yield platform
     finally:
         platform.close()
+        drop_topics(platform)
 
 
 @dataclass
