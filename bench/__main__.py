@@ -15,6 +15,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench.projector",
     "bench.encryption",
     "bench.agenda",
+    "bench.matac",
 )
 
 EPILOG = """\
