@@ -344,3 +344,75 @@ def publish_all(
 
 def ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
+
+
+STALL_SECONDS = 120
+"""A raw read that sees no record for this long has lost records: fail, do not hang."""
+
+
+def consume_raw(
+    bootstrap: str,
+    topics: list[str],
+    expected: int,
+    *,
+    label: str,
+    batch_size: int,
+    timeout: float,
+    progress: Progress,
+    handle: Callable[[bytes], object] | None = None,
+    handle_batch: Callable[[list[bytes]], object] | None = None,
+    check_crcs: bool = True,
+) -> Measurement:
+    """Read every partition of ``topics`` from offset 0 with a bare KafkaConsumer until
+    ``expected`` records arrive, passing each value to ``handle``, or each poll's values (all
+    partitions, as the projector applies them) to ``handle_batch``; timed from creating the
+    consumer, as the projector's catch-up is, to the last record."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    progress.start(label)
+    started = time.perf_counter()
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        check_crcs=check_crcs,
+        max_poll_records=batch_size,
+    )
+    try:
+        partitions = [
+            TopicPartition(topic, number)
+            for topic in topics
+            for number in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        count, moved = 0, started
+        while count < expected:
+            polled = consumer.poll(timeout_ms=500, max_records=batch_size)
+            values = [record.value for records in polled.values() for record in records]
+            if values:
+                if handle is not None:
+                    for value in values:
+                        handle(value)
+                if handle_batch is not None:
+                    handle_batch(values)
+                count += len(values)
+                moved = time.perf_counter()
+            progress.update(count, expected)
+            now = time.perf_counter()
+            if now - started > timeout:
+                raise TimeoutError(f"{label}: {count} of {expected} records within {timeout}s")
+            if now - moved > STALL_SECONDS:
+                raise TimeoutError(
+                    f"{label}: no record for {STALL_SECONDS}s after {count} of {expected}; the "
+                    "broker is not answering fetches (the embedded broker stops answering reads "
+                    "from offset 0 once it holds about 100 MB of records: use --kafka for "
+                    "larger runs)"
+                )
+        elapsed = time.perf_counter() - started
+    finally:
+        consumer.close()
+    progress.done()
+    if count != expected:
+        raise RuntimeError(f"{label}: read {count} records, expected {expected}")
+    return Measurement(label, count, elapsed)

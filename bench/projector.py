@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Callable
 from functools import partial
 
 from bench.generator import THAMES_VALLEY, generate_referrals
@@ -28,6 +27,7 @@ from bench.harness import (
     add_environment_arguments,
     add_output_arguments,
     bench_environment,
+    consume_raw,
     describe_machine,
     load_average,
     machine_info,
@@ -104,61 +104,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- the phases ------------------------------------------------------------------------------
-
-
-def consume_raw(
-    bootstrap: str,
-    topic: str,
-    expected: int,
-    *,
-    label: str,
-    batch_size: int,
-    timeout: float,
-    progress: Progress,
-    handle: Callable[[bytes], object] | None = None,
-    handle_batch: Callable[[list[bytes]], object] | None = None,
-    check_crcs: bool = True,
-) -> Measurement:
-    """Read ``topic`` from offset 0 with a bare KafkaConsumer until ``expected`` records arrive,
-    passing each record's value to ``handle``, or each polled batch's to ``handle_batch``.
-
-    Timed from creating the consumer, as the projector's catch-up is, to the last record.
-    """
-    from kafka import KafkaConsumer, TopicPartition
-
-    progress.start(label)
-    started = time.perf_counter()
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        max_poll_records=batch_size,
-        check_crcs=check_crcs,
-    )
-    try:
-        numbers = sorted(consumer.partitions_for_topic(topic) or ())
-        partitions = [TopicPartition(topic, p) for p in numbers]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        count = 0
-        while count < expected:
-            for records in consumer.poll(timeout_ms=500, max_records=batch_size).values():
-                if handle is not None:
-                    for record in records:
-                        handle(record.value)
-                if handle_batch is not None:
-                    handle_batch([record.value for record in records])
-                count += len(records)
-            progress.update(count, expected)
-            if time.perf_counter() - started > timeout:
-                raise TimeoutError(f"{label}: {count} of {expected} records within {timeout}s")
-        elapsed = time.perf_counter() - started
-    finally:
-        consumer.close()
-    progress.done()
-    if count != expected:
-        raise RuntimeError(f"{label}: read {count} records, expected {expected}")
-    return Measurement(label, count, elapsed)
 
 
 def run_projector(
@@ -281,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
         for round_number in range(1, args.rounds + 1):
             if args.rounds > 1:
                 progress.say(f"round {round_number} of {args.rounds}")
-            raw = partial(consume_raw, env.bootstrap, topic, args.events, **common)
+            raw = partial(consume_raw, env.bootstrap, [topic], args.events, **common)
             rounds[RAW].append(raw(label="raw"))
             memory[RAW] = peak_memory_mib()
             sizes = 0
