@@ -69,7 +69,6 @@ Progress goes to stderr; the results (a table, or JSON with --json) to stdout.
 PROJECTION = "matac"
 ROUTE = "/api/matac/rankings"
 EVENT_TYPES = ("IncidentRecorded", "PerpetratorStatusChanged")
-"""A raw read that gets no record for this long has stalled: fail instead of waiting."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
