@@ -416,3 +416,22 @@ def consume_raw(
     if count != expected:
         raise RuntimeError(f"{label}: read {count} records, expected {expected}")
     return Measurement(label, count, elapsed)
+
+
+def run_projector(
+    platform: Platform, name: str, *, batch_size: int, timeout: float, progress: Progress
+) -> tuple[Measurement, int]:
+    """Catch one service's projector up from where its read model is; returns its timing
+    and how many events it dead-lettered."""
+    projector = platform.projector(name, batch_size=batch_size)
+    try:
+        progress.start("projector")
+        started = time.perf_counter()
+        projector.catch_up(timeout=timeout, progress=progress.update)
+        elapsed = time.perf_counter() - started
+        progress.done()
+    finally:
+        projector.close()
+    return Measurement(
+        "projector", projector.status.applied, elapsed
+    ), projector.status.dead_lettered

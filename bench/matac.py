@@ -45,6 +45,7 @@ from bench.harness import (
     positive_int,
     publish_all,
     ratio,
+    run_projector,
 )
 from bench.incidents import IncidentGenerator
 from bench.projector import crc32c_implementation
@@ -132,24 +133,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- reading the topics ------------------------------------------------------------------------
-
-
-def run_projector(
-    platform: Platform, *, batch_size: int, timeout: float, progress: Progress
-) -> tuple[Measurement, int]:
-    """Catch the MATAC projector up from zero; returns its timing and dead letters."""
-    projector = platform.projector(PROJECTION, batch_size=batch_size)
-    try:
-        progress.start("projector")
-        started = time.perf_counter()
-        projector.catch_up(timeout=timeout, progress=progress.update)
-        elapsed = time.perf_counter() - started
-        progress.done()
-    finally:
-        projector.close()
-    return Measurement(
-        "projector", projector.status.applied, elapsed
-    ), projector.status.dead_lettered
 
 
 def read_model_counts(platform: Platform) -> dict[str, int]:
@@ -322,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
             )
             memory[RAW_DECODE_VERIFY] = peak_memory_mib()
         with env.separate_process_platform() as consumer:
-            results[PROJECTOR], dead_letters = run_projector(consumer, **common)
+            results[PROJECTOR], dead_letters = run_projector(consumer, PROJECTION, **common)
             memory[PROJECTOR] = peak_memory_mib()
             counts = read_model_counts(consumer)
         expected = {

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from functools import partial
 
 from bench.generator import THAMES_VALLEY, generate_referrals
@@ -35,6 +34,7 @@ from bench.harness import (
     positive_int,
     publish_all,
     ratio,
+    run_projector,
 )
 from services.bootstrap import Platform
 
@@ -104,23 +104,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- the phases ------------------------------------------------------------------------------
-
-
-def run_projector(
-    platform: Platform, *, batch_size: int, timeout: float, progress: Progress
-) -> tuple[Measurement, int]:
-    """Catch the MARAC projector up from where its read model is; returns timing, dead letters."""
-    projector = platform.projector(PROJECTION, batch_size=batch_size)
-    try:
-        progress.start("projector")
-        started = time.perf_counter()
-        projector.catch_up(timeout=timeout, progress=progress.update)
-        elapsed = time.perf_counter() - started
-        progress.done()
-    finally:
-        projector.close()
-    measured = Measurement("projector", projector.status.applied, elapsed)
-    return measured, projector.status.dead_lettered
 
 
 def reset_projection(platform: Platform) -> None:
@@ -257,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
             with env.separate_process_platform() as consumer:
                 if round_number > 1:
                     reset_projection(consumer)
-                measured, dead_letters = run_projector(consumer, **common)
+                measured, dead_letters = run_projector(consumer, PROJECTION, **common)
                 rounds[PROJECTOR].append(measured)
                 memory[PROJECTOR] = peak_memory_mib()
                 counts = read_model_counts(consumer)
