@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Annotated, Literal
 
@@ -15,6 +14,7 @@ from services.bootstrap import Platform
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, PlatformDep
 from services.intake.disclosure import Stored, disclose
+from services.intake.errors import refused
 from services.kernel.events import new_event
 from services.marac import agendas, exports, queries
 from services.marac.domain.actions import (
@@ -50,15 +50,6 @@ router = APIRouter(prefix="/api/marac", tags=["marac"])
 Referrer = Annotated[Caller, Depends(require_role("referrer", "coordinator"))]
 Coordinator = Annotated[Caller, Depends(require_role("coordinator"))]
 PURPOSE = "marac"
-
-
-def refused(field: str, message: str) -> HTTPException:
-    """A 422 shaped like FastAPI's own validation errors, naming the field."""
-    location = ["body", *[p for p in re.split(r"[.\[\]]+", field) if p]]
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail=[{"loc": location, "msg": message, "type": "value_error"}],
-    )
 
 
 def _is_party(platform: Platform, agency: str) -> bool:

@@ -18,7 +18,8 @@ withheld, with the agreement that withholds them. Every disclosure is audited.
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ from services.bootstrap import Platform
 from services.intake.auth import require_role
 from services.intake.deps import Db, PlatformDep
 from services.intake.disclosure import Stored, disclose
+from services.intake.errors import refused
 from services.intake.models import ProtectedText
 from services.matac import commands, exports, queries
 from services.matac.config import matac_policy
@@ -150,20 +152,23 @@ def current_policy(platform: PlatformDep) -> MatacPolicy:
 Policy = Annotated[MatacPolicy, Depends(current_policy)]
 
 
-def refused(field: str, message: str, where: str = "body") -> HTTPException:
-    """A 422 shaped like FastAPI's own validation errors, naming the field."""
-    location = [where, *[p for p in re.split(r"[.\[\]]+", field) if p]]
-    location = [int(p) if p.isdigit() else p for p in location]
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail=[{"loc": location, "msg": message, "type": "value_error"}],
-    )
-
-
 def conflict(violation: commands.RuleViolation) -> HTTPException:
     return HTTPException(
         status.HTTP_409_CONFLICT, detail={"rule": violation.rule, "message": violation.message}
     )
+
+
+@contextmanager
+def command_errors(where: str = "body") -> Iterator[None]:
+    """A refused command as HTTP: 422 naming the field, 409 naming the rule, 404 if absent."""
+    try:
+        yield
+    except commands.FieldProblem as exc:
+        raise refused(exc.field, exc.message, where) from exc
+    except commands.RuleViolation as exc:
+        raise conflict(exc) from exc
+    except commands.NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
 def _date_param(name: str, value: dt.date | None, today: dt.date) -> dt.date:
@@ -247,12 +252,8 @@ def _may_read_profile(db: Connection, caller: Caller, person_id: str) -> None:
 def record_incident(
     body: IncidentIn, caller: PoliceAnalyst, platform: PlatformDep, db: Db, policy: Policy
 ) -> IncidentAccepted:
-    try:
+    with command_errors():
         decision = commands.record_incident(platform, db, caller, body, policy)
-    except commands.FieldProblem as exc:
-        raise refused(exc.field, exc.message) from exc
-    except commands.RuleViolation as exc:
-        raise conflict(exc) from exc
     platform.publisher.publish(decision.events)
     payload = decision.incident.payload
     return IncidentAccepted(
@@ -282,14 +283,8 @@ def record_incident(
 def change_status(
     person_id: PersonId, body: StatusIn, caller: PoliceAnalyst, platform: PlatformDep, db: Db
 ) -> StatusRecorded:
-    try:
+    with command_errors():
         event = commands.change_status(platform, db, caller, person_id, body)
-    except commands.FieldProblem as exc:
-        raise refused(exc.field, exc.message) from exc
-    except commands.RuleViolation as exc:
-        raise conflict(exc) from exc
-    except commands.NotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     platform.publisher.publish([event])
     return StatusRecorded(
         person_id=person_id,
@@ -315,12 +310,8 @@ def change_status(
 def nominate(
     body: NominationIn, caller: Partner, platform: PlatformDep, db: Db
 ) -> NominationAccepted:
-    try:
+    with command_errors():
         event = commands.nominate(platform, db, caller, body)
-    except commands.FieldProblem as exc:
-        raise refused(exc.field, exc.message) from exc
-    except commands.RuleViolation as exc:
-        raise conflict(exc) from exc
     platform.publisher.publish([event])
     p = event.payload
     return NominationAccepted(
@@ -604,14 +595,8 @@ def history(
 def join_cohort(
     body: CohortJoinIn, caller: Analyst, platform: PlatformDep, db: Db, policy: Policy
 ) -> CohortJoinedOut:
-    try:
+    with command_errors():
         decision = commands.join_cohort(platform, db, caller, body, policy)
-    except commands.FieldProblem as exc:
-        raise refused(exc.field, exc.message) from exc
-    except commands.RuleViolation as exc:
-        raise conflict(exc) from exc
-    except commands.NotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     platform.publisher.publish([decision.event])
     p = decision.event.payload
     return CohortJoinedOut(
@@ -657,12 +642,8 @@ def leave_cohort(
         ),
     ] = None,
 ) -> CohortLeftOut:
-    try:
+    with command_errors("query"):
         decision = commands.leave_cohort(platform, db, caller, person_id, left_on, reason, policy)
-    except commands.FieldProblem as exc:
-        raise refused(exc.field, exc.message, "query") from exc
-    except commands.RuleViolation as exc:
-        raise conflict(exc) from exc
     platform.publisher.publish([decision.event])
     change = decision.change
     return CohortLeftOut(
