@@ -25,14 +25,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import OffsetOutOfRangeError
 from sqlalchemy import Connection, Engine, Table, delete
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from projections import tracking
-from services.kernel.bus import BOOTSTRAP_TIMEOUT_MS, BrokerUnavailable, DeadLetters, end_offsets
+from services.kernel import bus
+from services.kernel.bus import BrokerUnavailable, DeadLetters, end_offsets
 from services.kernel.codec import Codec, DecodeError
 from services.kernel.events import Event
+from services.kernel.integrity import EventSigner, IntegrityError, header_of
 from services.kernel.streams import TopicNames
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,26 @@ def describe(exc: Exception) -> str:
 
 class EventRejected(Exception):
     """Raised by a handler or verifier: this event can never be applied; dead-letter it."""
+
+
+class TopicDiverged(RuntimeError):
+    """The topic no longer holds what this projector applied: the broker lost or reused offsets.
+
+    The projector stops applying (it would silently skip or double events) until
+    ``tandem reconcile`` (or the relay, which runs it by itself) has repaired the topic.
+    """
+
+
+@dataclass(frozen=True)
+class StoreRecord:
+    """An event read from the event store, shaped like a Kafka record for the same code."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -75,6 +97,7 @@ class ProjectorStatus:
     last_error: str | None = None
     last_batch_at: float | None = None
     positions: dict[tuple[str, int], int] = field(default_factory=dict)
+    lagging_since: float | None = None
 
 
 class _HandlerFailed(Exception):
@@ -93,8 +116,16 @@ class Projector:
         dead_letters: DeadLetters,
         batch_size: int = 500,
         group_prefix: str = "tandem",
+        signer: EventSigner | None = None,
+        check_interval: float = 3.0,
     ):
         self.projection = projection
+        self.signer = signer
+        self.topics = topics
+        self.check_interval = check_interval
+        self._expected: dict[tuple[str, int], int] = {}
+        """What this projector believes is stored: positions are compare-and-set."""
+        self._last_check = 0.0
         self.engine = engine
         self.bootstrap = bootstrap
         self.codec = codec
@@ -116,18 +147,17 @@ class Projector:
         ``group_id`` is still set so offsets can be committed for standard lag tooling.
         """
         try:
-            consumer = KafkaConsumer(
-                bootstrap_servers=self.bootstrap,
+            consumer = bus.consumer(
+                self.bootstrap,
                 group_id=self.group_id,
                 client_id=self.group_id,
                 enable_auto_commit=False,
-                auto_offset_reset="earliest",
+                auto_offset_reset="none",  # a position past the end is a lie to report, not skip
                 max_poll_records=self.batch_size,
-                fetch_max_bytes=8 * 1024 * 1024,  # bounded read-ahead: long replays stay small
+                fetch_max_bytes=8 * 1024 * 1024,  # bounded read-ahead (on a broker that obeys)
                 max_partition_fetch_bytes=2 * 1024 * 1024,
-                bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
             )
-        except (KafkaError, OSError) as exc:
+        except BrokerUnavailable as exc:
             raise BrokerUnavailable(
                 f"projector {self.projection.name} cannot reach Kafka at {self.bootstrap}: {exc}"
             ) from exc
@@ -143,11 +173,17 @@ class Projector:
             partitions.extend(TopicPartition(topic, n) for n in sorted(numbers))
         consumer.assign(partitions)
         self.seek_to_stored(consumer, partitions)
+        try:
+            self.check_position(consumer)
+        except BaseException:
+            consumer.close()
+            raise
         return consumer
 
     def seek_to_stored(self, consumer: KafkaConsumer, partitions) -> None:
         with self.engine.connect() as conn:
             stored = tracking.load_offsets(conn, self.projection.name)
+        self._expected = dict(stored)
         for tp in partitions:
             offset = stored.get((tp.topic, tp.partition))
             if offset is None:
@@ -155,13 +191,88 @@ class Projector:
             else:
                 consumer.seek(tp, offset)
 
+    def check_position(self, consumer: KafkaConsumer | None = None) -> None:
+        """Raise TopicDiverged if a topic no longer holds what this projector applied.
+
+        Two lies are caught: the topic ends before the stored position (it lost its tail), or
+        the record just before the position is not the event applied there (the broker lost
+        records and gave their offsets to new ones).
+        """
+        consumer = consumer or self._consumer
+        if consumer is None:
+            return
+        self._last_check = time.monotonic()
+        with self.engine.connect() as conn:
+            stored = tracking.load_positions(conn, self.projection.name)
+        assigned = [tp for tp in consumer.assignment() if (tp.topic, tp.partition) in stored]
+        if not assigned:
+            return
+        ends = consumer.end_offsets(assigned)
+        probes: dict[TopicPartition, tuple[int, str]] = {}
+        for tp in assigned:
+            next_offset, last_event_id = stored[(tp.topic, tp.partition)]
+            end = ends.get(tp, 0)
+            if end < next_offset:
+                raise TopicDiverged(
+                    f"topic {tp.topic} partition {tp.partition} ends at offset {end} but "
+                    f"projector {self.projection.name} has applied up to {next_offset}: the "
+                    "broker lost events; run `tandem reconcile`"
+                )
+            if last_event_id and next_offset > 0:
+                probes[tp] = (next_offset - 1, last_event_id)
+        if probes:
+            found = self._events_at(consumer, probes)
+            for tp, (offset, expected) in probes.items():
+                actual = found.get(tp)
+                if actual != expected:
+                    raise TopicDiverged(
+                        f"topic {tp.topic} partition {tp.partition} offset {offset} holds event "
+                        f"{actual or 'nothing'} but projector {self.projection.name} applied "
+                        f"{expected} there: the broker reused lost offsets; run `tandem reconcile`"
+                    )
+        self.seek_to_stored(consumer, consumer.assignment())
+
+    def _events_at(
+        self, consumer: KafkaConsumer, probes: dict[TopicPartition, tuple[int, str]]
+    ) -> dict[TopicPartition, str | None]:
+        for tp, (offset, _expected) in probes.items():
+            consumer.seek(tp, offset)
+        found: dict[TopicPartition, str | None] = {}
+        deadline = time.monotonic() + 10
+        while len(found) < len(probes) and time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=200, max_records=self.batch_size)
+            for tp, records in batch.items():
+                if tp in probes and tp not in found:
+                    wanted = probes[tp][0]
+                    at = [r for r in records if r.offset == wanted]
+                    if at:
+                        found[tp] = self._event_id_of(at[0])
+                    elif records and records[0].offset > wanted:
+                        found[tp] = None
+        return found
+
+    def _event_id_of(self, record) -> str | None:
+        header = dict(record.headers or []).get("event_id")
+        if header:
+            return header.decode(errors="replace")
+        try:
+            return self.codec.decode(record.value).event_id
+        except DecodeError:
+            return None
+
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Poll one batch and apply it; returns how many records it handled."""
         if self._consumer is None:
             self._consumer = self._open()
-        batch = self._consumer.poll(timeout_ms=timeout_ms, max_records=self.batch_size)
+        try:
+            batch = self._consumer.poll(timeout_ms=timeout_ms, max_records=self.batch_size)
+        except OffsetOutOfRangeError:
+            self.check_position()
+            raise
         records = [r for partition_records in batch.values() for r in partition_records]
         if not records:
+            if time.monotonic() - self._last_check > self.check_interval:
+                self.check_position()
             return 0
         try:
             self.apply(records)
@@ -181,12 +292,19 @@ class Projector:
                 backoff = 0.5
                 if self.status.state != "running":
                     self.status.state, self.status.last_error = "running", None
+            except TopicDiverged as exc:
+                # stop applying until the topic is repaired; look again every few seconds
+                if self.status.state != "diverged":
+                    log.error("projector %s stopped: %s", self.projection.name, exc)
+                self.status.state, self.status.last_error = "diverged", str(exc)
+                self.close()
+                stop.wait(2.0)
             except Exception as exc:  # keep the service alive; report through /health
                 self.status.state = "retrying"
                 self.status.last_error = f"{exc.__class__.__name__}: {exc}"
                 log.exception("projector %s failed a batch; retrying", self.projection.name)
                 if isinstance(exc, BrokerUnavailable):
-                    self._consumer = None
+                    self.close()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10)
         self.close()
@@ -195,6 +313,10 @@ class Projector:
     def catch_up(self, timeout: float = 60.0, progress: Callable[[int, int], None] | None = None):
         """Apply everything currently on the topics; for tests, replay and tools."""
         deadline = time.monotonic() + timeout
+        if self._consumer is None:
+            self._consumer = self._open()
+        else:
+            self.check_position()
         targets = end_offsets(self.bootstrap, self.topic_names)
         total = sum(targets.values())
         while True:
@@ -214,19 +336,59 @@ class Projector:
 
     def close(self) -> None:
         if self._consumer is not None:
-            self._consumer.close()
-            self._consumer = None
+            try:
+                self._consumer.close()
+            finally:
+                self._consumer = None
 
     # -- applying ----------------------------------------------------------------------------
 
-    def apply(self, records: Sequence) -> None:
+    def apply(self, records: Sequence, *, positioned: bool = True) -> None:
+        """Apply one batch in one transaction: rows, applied ids and offsets together.
+
+        ``positioned=False`` (a replay from the store) applies without touching the offsets.
+        """
+        decoded, letters = self._check(records)
+        offsets: dict[tuple[str, int], int] = {}
+        last_ids: dict[tuple[str, int], str | None] = {}
+        if positioned:
+            for record in records:
+                key = (record.topic, record.partition)
+                if record.offset + 1 > offsets.get(key, 0):
+                    offsets[key] = record.offset + 1
+                    last_ids[key] = self._event_id_of(record)
+
+        try:
+            with self.engine.begin() as conn:
+                applied = self._apply_events(conn, decoded, isolate=False)
+                self._finish(conn, applied, letters, offsets, last_ids)
+        except _HandlerFailed:
+            with self.engine.begin() as conn:
+                applied = self._apply_events(conn, decoded, isolate=True, letters=letters)
+                self._finish(conn, applied, letters, offsets, last_ids)
+        self._expected.update(offsets)
+        self.status.applied += len(decoded)
+        self.status.dead_lettered += len(letters)
+        self.status.last_batch_at = time.time()
+        self.status.positions.update(offsets)
+
+    def _check(self, records: Sequence) -> tuple[list[tuple[object, Event]], list]:
+        """Decode, authenticate (MAC) and verify each record; the failures become letters."""
         decoded: list[tuple[object, Event]] = []
         letters: list[tuple[object, str]] = []
         for record in records:
             try:
-                decoded.append((record, self.codec.decode(record.value)))
+                event = self.codec.decode(record.value)
             except DecodeError as exc:
                 letters.append((record, str(exc)))
+                continue
+            if self.signer is not None:
+                try:
+                    self.signer.check(record.key, record.value, header_of(record.headers))
+                except IntegrityError as exc:
+                    letters.append((record, f"{event.event_type} {event.event_id}: {exc}"))
+                    continue
+            decoded.append((record, event))
         if self.projection.prepare is not None:
             self.projection.prepare([event for _, event in decoded])
         if self.projection.verify is not None:
@@ -238,23 +400,7 @@ class Projector:
                 except EventRejected as exc:
                     letters.append((record, str(exc)))
             decoded = verified
-        offsets: dict[tuple[str, int], int] = {}
-        for record in records:
-            key = (record.topic, record.partition)
-            offsets[key] = max(offsets.get(key, 0), record.offset + 1)
-
-        try:
-            with self.engine.begin() as conn:
-                applied = self._apply_events(conn, decoded, isolate=False)
-                self._finish(conn, applied, letters, offsets)
-        except _HandlerFailed:
-            with self.engine.begin() as conn:
-                applied = self._apply_events(conn, decoded, isolate=True, letters=letters)
-                self._finish(conn, applied, letters, offsets)
-        self.status.applied += len(decoded)
-        self.status.dead_lettered += len(letters)
-        self.status.last_batch_at = time.time()
-        self.status.positions.update(offsets)
+        return decoded, letters
 
     def _apply_events(
         self,
@@ -301,9 +447,11 @@ class Projector:
                 )
         return applied
 
-    def _finish(self, conn, applied, letters, offsets) -> None:
+    def _finish(self, conn, applied, letters, offsets, last_ids) -> None:
         tracking.mark_applied(conn, self.projection.name, applied)
-        tracking.store_offsets(conn, self.projection.name, offsets)
+        tracking.store_offsets(
+            conn, self.projection.name, offsets, last_ids, expected=self._expected
+        )
         for record, reason in letters:
             self.dead_letters.send(record, self.projection.name, reason)
 
@@ -315,5 +463,60 @@ class Projector:
             for table in self.projection.tables:
                 conn.execute(delete(table))
             tracking.forget(conn, self.projection.name)
+        self._expected = {}
         if self._consumer is not None:
             self.seek_to_stored(self._consumer, self._consumer.assignment())
+
+    def replay_from_store(
+        self,
+        engine: Engine,
+        progress: Callable[[int, int], None] | None = None,
+        batch_size: int = 2000,
+    ) -> int:
+        """Rebuild the read model from the event store (no broker); returns events read.
+
+        Events are applied in the store's sequence order, a batch per transaction, then each
+        partition's position is set to just after the last event the store knows is on it, so
+        the live projector carries on from there (anything already applied is skipped by id).
+        """
+        from services.kernel import store
+
+        self.reset()
+        streams = list(self.projection.streams)
+        with engine.connect() as conn:
+            total = store.count(conn, streams)
+        done = 0
+        positions: dict[tuple[str, int], tuple[int, str]] = {}
+        for rows in store.iterate(engine, streams, batch_size):
+            records = []
+            for row in rows:
+                topic = self.topics.topic(row.stream)
+                records.append(
+                    StoreRecord(
+                        topic,
+                        row.kafka_partition if row.kafka_partition is not None else -1,
+                        row.kafka_offset if row.kafka_offset is not None else -1,
+                        row.key,
+                        row.value,
+                        [("event_id", row.event_id.encode()), ("tandem_mac", row.mac)],
+                    )
+                )
+                if row.kafka_offset is not None:
+                    key = (topic, row.kafka_partition)
+                    if row.kafka_offset + 1 > positions.get(key, (0, ""))[0]:
+                        positions[key] = (row.kafka_offset + 1, row.event_id)
+            self.apply(records, positioned=False)
+            done += len(rows)
+            if progress:
+                progress(done, total)
+        with self.engine.begin() as conn:
+            tracking.store_offsets(
+                conn,
+                self.projection.name,
+                {k: v[0] for k, v in positions.items()},
+                {k: v[1] for k, v in positions.items()},
+            )
+        self._expected = {k: v[0] for k, v in positions.items()}
+        if self._consumer is not None:
+            self.seek_to_stored(self._consumer, self._consumer.assignment())
+        return done

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, delete, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    delete,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,6 +31,9 @@ projection_offsets = Table(
     Column("topic", String(255), primary_key=True),
     Column("partition", Integer, primary_key=True),
     Column("next_offset", BigInteger, nullable=False),
+    Column("last_event_id", String(64)),
+    # the event id at next_offset - 1: a broker that lost the tail and reused offsets shows a
+    # different event there, which is how a projector notices it is being lied to
 )
 
 projection_applied_events = Table(
@@ -42,21 +55,94 @@ def load_offsets(conn: Connection, projection: str) -> dict[tuple[str, int], int
     return {(r.topic, r.partition): r.next_offset for r in rows}
 
 
-def store_offsets(conn: Connection, projection: str, offsets: dict[tuple[str, int], int]) -> None:
+class PositionMoved(RuntimeError):
+    """Someone else (a reconcile, a replay) moved the projection's position meanwhile."""
+
+
+def load_positions(
+    conn: Connection, projection: str
+) -> dict[tuple[str, int], tuple[int, str | None]]:
+    """(next offset, event id at next offset - 1) per partition."""
+    rows = conn.execute(
+        select(
+            projection_offsets.c.topic,
+            projection_offsets.c.partition,
+            projection_offsets.c.next_offset,
+            projection_offsets.c.last_event_id,
+        ).where(projection_offsets.c.projection == projection)
+    )
+    return {(r.topic, r.partition): (r.next_offset, r.last_event_id) for r in rows}
+
+
+def store_offsets(
+    conn: Connection,
+    projection: str,
+    offsets: dict[tuple[str, int], int],
+    last_event_ids: dict[tuple[str, int], str | None] | None = None,
+    expected: dict[tuple[str, int], int] | None = None,
+) -> None:
+    """Store the next offset per partition (and the event id just before it).
+
+    With ``expected`` (what the caller believes is stored), a position that someone else moved
+    raises PositionMoved, so the caller's transaction rolls back instead of overwriting it.
+    """
     if not offsets:
         return
-    rows = [
-        {"projection": projection, "topic": t, "partition": p, "next_offset": o}
-        for (t, p), o in offsets.items()
-    ]
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(projection_offsets).values(rows)
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=["projection", "topic", "partition"],
-            set_={"next_offset": statement.excluded.next_offset},
+    last_event_ids = last_event_ids or {}
+    if expected is None:
+        rows = [
+            {
+                "projection": projection,
+                "topic": t,
+                "partition": p,
+                "next_offset": o,
+                "last_event_id": last_event_ids.get((t, p)),
+            }
+            for (t, p), o in offsets.items()
+        ]
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(projection_offsets).values(rows)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["projection", "topic", "partition"],
+                set_={
+                    "next_offset": statement.excluded.next_offset,
+                    "last_event_id": statement.excluded.last_event_id,
+                },
+            )
         )
-    )
+        return
+    for (topic, partition), offset in offsets.items():
+        values = {"next_offset": offset, "last_event_id": last_event_ids.get((topic, partition))}
+        before = expected.get((topic, partition))
+        if before is None:
+            conflict = conn.execute(
+                select(projection_offsets.c.next_offset).where(
+                    projection_offsets.c.projection == projection,
+                    projection_offsets.c.topic == topic,
+                    projection_offsets.c.partition == partition,
+                )
+            ).first()
+            if conflict is not None:
+                raise PositionMoved(f"{projection} {topic}:{partition} was positioned meanwhile")
+            conn.execute(
+                projection_offsets.insert().values(
+                    projection=projection, topic=topic, partition=partition, **values
+                )
+            )
+            continue
+        moved = conn.execute(
+            update(projection_offsets)
+            .where(
+                projection_offsets.c.projection == projection,
+                projection_offsets.c.topic == topic,
+                projection_offsets.c.partition == partition,
+                projection_offsets.c.next_offset == before,
+            )
+            .values(**values)
+        )
+        if moved.rowcount != 1:
+            raise PositionMoved(f"{projection} {topic}:{partition} was moved from {before}")
 
 
 def already_applied(conn: Connection, projection: str, event_ids: Iterable[str]) -> set[str]:

@@ -20,6 +20,8 @@ from projections.database import make_engine, migrate
 from projections.runtime import Projection, Projector
 from services.kernel.bus import DeadLetters, Publisher, ensure_topics
 from services.kernel.codec import Codec
+from services.kernel.commands import CommandRunner
+from services.kernel.integrity import EventSigner
 from services.kernel.registry import ConfluentRegistry, EmbeddedRegistry, SchemaRegistry
 from services.kernel.schemas import SchemaCatalogue
 from services.kernel.settings import Settings
@@ -31,6 +33,9 @@ from services.sharing.vault import KeyVault
 
 if TYPE_CHECKING:
     from services.intake.auth import TokenSigner
+    from services.kernel.archiver import Archiver
+    from services.kernel.reconcile import ReconcileReport
+    from services.kernel.relay import Relay
 
 
 def service_projections(settings: Settings) -> dict[str, Projection]:
@@ -113,15 +118,95 @@ class Platform:
 
         return TokenSigner.from_file(self.settings.resolved_token_secret_file)
 
+    @cached_property
+    def signer(self) -> EventSigner:
+        """Signs every event Tandem writes and checks every event it reads (integrity MAC)."""
+        path = self.settings.resolved_mac_key_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return EventSigner.from_file(path)
+
     @property
     def publisher(self) -> Publisher:
-        """Every event published through here has its sensitive fields encrypted first."""
+        """Every event published through here is encrypted and signed first.
+
+        Commands do not publish: they store (``commands``) and the relay publishes. This is
+        the path of partners and tools that write straight to Kafka, and of the relay itself.
+        """
         with self._lock:
             if self._publisher is None:
                 self._publisher = Publisher(
-                    self.bootstrap, self.codec, self.topics, encrypt=self.sharing.encrypt_events
+                    self.bootstrap,
+                    self.codec,
+                    self.topics,
+                    encrypt=self.sharing.encrypt_events,
+                    signer=self.signer,
                 )
             return self._publisher
+
+    @cached_property
+    def commands(self) -> CommandRunner:
+        """Units of work: decide on current state, store every event of a command, or none."""
+        return CommandRunner(
+            self.writer_engine, self.publisher.prepare, self.codec, self.projections
+        )
+
+    def record(self, events) -> None:
+        """Store events that need no decision (audit, tools): one transaction, all or none."""
+        self.commands.record(events)
+
+    def relay(self) -> Relay:
+        """The one path from the event store to Kafka; repairs topics a broker truncated."""
+        from services.kernel.relay import Relay
+
+        return Relay(self.writer_engine, self.publisher, check_tail=self.repair_if_damaged)
+
+    def archiver(self) -> Archiver:
+        """Stores events that partners put straight on Kafka."""
+        from services.kernel.archiver import Archiver, archive_projection
+
+        return Archiver(
+            archive_projection(),
+            self.writer_engine,
+            self.bootstrap,
+            self.codec,
+            self.topics,
+            self.dead_letters,
+            group_prefix=self.settings.topic_prefix,
+            signer=self.signer,
+        )
+
+    def consumers(self) -> dict[str, tuple[str, ...]]:
+        """Everything that reads the topics with a position in the database, and its streams."""
+        from services.kernel.archiver import archive_projection
+
+        readers = {name: p.streams for name, p in self.projections.items()}
+        archive = archive_projection()
+        readers[archive.name] = archive.streams
+        return readers
+
+    def reconcile(self, say=None) -> ReconcileReport:
+        """Re-publish what the topics lost; move consumers back (caller holds the relay lease)."""
+        from services.kernel.reconcile import reconcile
+
+        self.create_topics()
+        return reconcile(
+            self.writer_engine,
+            self.publisher,
+            self.bootstrap,
+            self.codec,
+            self.topics,
+            self.consumers(),
+            say,
+        )
+
+    def repair_if_damaged(self) -> int:
+        """The relay's periodic check: reconcile only if a partition lost its last event."""
+        from services.kernel.reconcile import tail_is_intact
+
+        if tail_is_intact(self.writer_engine, self.bootstrap, self.codec, self.topics):
+            return 0
+        report = self.reconcile()
+        return max(report.republished, len(report.damaged))
 
     @cached_property
     def dead_letters(self) -> DeadLetters:
@@ -154,6 +239,7 @@ class Platform:
             self.dead_letters,
             batch_size=batch_size,
             group_prefix=self.settings.topic_prefix,
+            signer=self.signer,
         )
 
     def create_topics(self) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import textwrap
 import time
@@ -148,14 +149,24 @@ def _require_service(platform, name: str) -> None:
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
-    state = {"last": 0.0}
+    """Progress on stderr: done of total, rate and time left, at most twice a second."""
+    state = {"last": 0.0, "start": time.monotonic()}
 
     def report(done: int, total: int) -> None:
         now = time.monotonic()
         if now - state["last"] >= 0.5 or done >= total:
             state["last"] = now
             percent = 100 * done / total if total else 100
-            print(f"\r  {label}: {done}/{total} events ({percent:.0f}%)", end="", flush=True)
+            elapsed = max(now - state["start"], 1e-6)
+            rate = done / elapsed
+            left = (total - done) / rate if rate else 0.0
+            print(
+                f"\r  {label}: {done}/{total} events ({percent:.0f}%), {rate:,.0f} events/s, "
+                f"about {left:,.0f} s left ",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     return report
 
@@ -165,18 +176,80 @@ def cmd_replay(args: argparse.Namespace) -> int:
     services = list(platform.projections) if args.service == "all" else [args.service]
     for name in services:
         _require_service(platform, name)
-    platform.prepare()
+    if args.from_kafka:
+        platform.prepare()
+    else:
+        platform.migrate()  # the store is read directly: no broker needed
     for name in services:
         projector = platform.projector(name)
-        print(f"Replaying {name} from offset 0 (read model emptied first)")
-        projector.reset()
-        projector.catch_up(timeout=args.timeout, progress=_progress(name))
+        started = time.monotonic()
+        if args.from_kafka:
+            print(f"Replaying {name} from Kafka offset 0 (read model emptied first)")
+            projector.reset()
+            projector.catch_up(timeout=args.timeout, progress=_progress(name))
+        else:
+            print(f"Replaying {name} from the event store (read model emptied first)")
+            projector.replay_from_store(platform.writer_engine, progress=_progress(name))
         projector.close()
+        seconds = time.monotonic() - started
         print(
             f"\n  {name}: {projector.status.applied} events applied, "
-            f"{projector.status.dead_lettered} dead-lettered"
+            f"{projector.status.dead_lettered} dead-lettered, in {seconds:.1f} s"
         )
     platform.close()
+    return 0
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from services.kernel import store
+    from services.kernel.relay import CURSOR, LEASE_SECONDS
+
+    platform = _platform(args)
+    platform.prepare()
+    holder = f"tandem-reconcile:{os.getpid()}"
+    with platform.writer_engine.begin() as conn:
+        if not store.take_lease(conn, CURSOR, holder, LEASE_SECONDS * 20):
+            print(
+                "tandem reconcile: a running Tandem relay holds the store; it checks the topics "
+                "every few seconds and repairs them itself (see /health). Stop it to run this.",
+                file=sys.stderr,
+            )
+            return 1
+    try:
+        print(f"Comparing every topic with the event store ({platform.bootstrap})")
+        report = platform.reconcile(say=print)
+    finally:
+        with platform.writer_engine.begin() as conn:
+            store.release_lease(conn, CURSOR, holder)
+        platform.close()
+    damaged = report.damaged
+    print(
+        f"{len(report.partitions)} partition(s) checked, {len(damaged)} repaired, "
+        f"{report.republished} event(s) re-published"
+    )
+    return 0
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    platform = _platform(args)
+    platform.prepare()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    relay, archiver = platform.relay(), platform.archiver()
+    worker = threading.Thread(target=archiver.run, args=(stop,), name="archiver", daemon=True)
+    worker.start()
+    print(f"relay publishing the event store to {platform.bootstrap}; archiver on", flush=True)
+    try:
+        relay.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        stop.set()
+        worker.join(timeout=15)
+        platform.close()
     return 0
 
 
@@ -379,12 +452,28 @@ def cmd_erase(args: argparse.Namespace) -> int:
     platform = _platform(args)
     caller = Caller(user=args.user, agency=args.agency, role="dpo")
     event = platform.sharing.erasure_event(args.subject, args.reason, caller)
-    platform.publisher.publish([event])
+    platform.record([event])
     print(
         f"erased {args.subject}: {event.payload['keys_destroyed']} data key(s) destroyed; "
         f"SubjectErased {event.event_id} recorded"
     )
+    _relay_now(platform)
     platform.close()
+    return 0
+
+
+def _relay_now(platform) -> None:
+    """Publish what this command stored, unless a running stack's relay does it anyway."""
+    try:
+        platform.relay().drain(timeout=15)
+    except Exception as exc:  # stored all the same: the relay publishes it when it can
+        print(f"(stored; publishing is delayed: {exc.__class__.__name__}: {exc})")
+
+
+def cmd_rotate_mac_key(args: argparse.Namespace) -> int:
+    platform = _platform(args)
+    new_key = platform.signer.rotate()
+    print(f"new event MAC key {new_key}: events are signed with it from now on; old ones verify")
     return 0
 
 
@@ -481,17 +570,41 @@ def build_parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "run the web app alone (projectors run elsewhere)")
     serve.add_argument("--port", type=int, help="web app port (default 8000)")
 
+    add(
+        "relay",
+        cmd_relay,
+        "publish the event store to Kafka, and archive events partners put on Kafka",
+        "Run the relay (stored events to Kafka, in order, until acknowledged; repairs topics\n"
+        "a broker truncated) and the archiver (events from outside into the store) until\n"
+        "stopped. `tandem up` runs both itself; production runs one of these.",
+    )
+    add(
+        "reconcile",
+        cmd_reconcile,
+        "repair topics from the event store after a broker lost events",
+        "Compare every partition of every topic with where the event store recorded each\n"
+        "event; re-publish what a topic lost and move projectors back to where the damage\n"
+        "starts, so they catch up without doubling anything. A running relay does this by\n"
+        "itself; run this with the stack stopped.",
+    )
     project = add("project", cmd_project, "run one service's projector until stopped")
     project.add_argument("service", help="marac, matac or mappa")
 
     replay = add(
         "replay",
         cmd_replay,
-        "drop a service's read model and rebuild it from offset 0",
+        "drop a service's read model and rebuild it from the event store",
         "Empty the service's read-model tables and its stored offsets, then apply every event\n"
-        "on its topics again. Stop the service's projector first (or `tandem up`).",
+        "of its streams again, in the store's order (no broker needed; --from-kafka reads the\n"
+        "topics instead). Progress, rate and time left go to stderr. Stop the service's\n"
+        "projector first (or `tandem up`).",
     )
-    replay.add_argument("service", help="marac, matac, mappa, or all")
+    replay.add_argument("service", help="marac, matac, mappa, sharing, or all")
+    replay.add_argument(
+        "--from-kafka",
+        action="store_true",
+        help="read the topics from offset 0 instead of the event store (a real Kafka cluster)",
+    )
     replay.add_argument(
         "--timeout", type=float, default=3600, help="give up after this many seconds"
     )
@@ -565,6 +678,11 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate-kek",
         cmd_rotate_kek,
         "rotate the key-encryption key and rewrap every data key (no event is touched)",
+    )
+    add(
+        "rotate-mac-key",
+        cmd_rotate_mac_key,
+        "add a new key for the events' integrity MAC (events signed before still verify)",
     )
 
     user = commands.add_parser(

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from projections import tracking
 from projections.runtime import ProjectorStatus
 from services.bootstrap import Platform
+from services.kernel import store
 from services.kernel.bus import BrokerUnavailable, end_offsets
+from services.kernel.relay import CURSOR as RELAY_CURSOR
+from services.kernel.relay import RelayStatus
 
 
 def lag_by_service(platform: Platform) -> dict[str, dict[str, int]]:
@@ -27,8 +30,33 @@ def lag_by_service(platform: Platform) -> dict[str, dict[str, int]]:
     return result
 
 
+def publishing_report(platform: Platform, relay: RelayStatus | None, broker_up: bool) -> dict:
+    """The relay's backlog: events accepted and stored but not yet on Kafka."""
+    with platform.engine.connect() as conn:
+        backlog = store.backlog(conn, RELAY_CURSOR)
+    if relay is None:
+        state = "external"
+    elif relay.state == "delayed" or (backlog and not broker_up):
+        state = "delayed"
+    else:
+        state = "ok"
+    report: dict = {"status": state, "backlog": backlog}
+    if state == "delayed":
+        report["message"] = (
+            f"publishing delayed: {backlog} accepted event(s) are stored and will be published "
+            "when the broker is back; nothing is lost"
+        )
+    if relay is not None:
+        report["repairs"] = relay.repairs
+        if relay.last_error:
+            report["last_error"] = relay.last_error
+    return report
+
+
 def health_report(
-    platform: Platform, statuses: Mapping[str, ProjectorStatus] | None = None
+    platform: Platform,
+    statuses: Mapping[str, ProjectorStatus] | None = None,
+    relay: RelayStatus | None = None,
 ) -> dict:
     """Overall ``ok`` only if the broker answers and every local projector is running."""
     services: dict[str, dict] = {}
@@ -50,7 +78,15 @@ def health_report(
             if status.last_error:
                 entry["last_error"] = status.last_error
         services[name] = entry
-    healthy = broker["status"] == "ok" and all(
-        s["status"] in ("running", "external") for s in services.values()
+    publishing = publishing_report(platform, relay, broker["status"] == "ok")
+    healthy = (
+        broker["status"] == "ok"
+        and publishing["status"] != "delayed"
+        and all(s["status"] in ("running", "external") for s in services.values())
     )
-    return {"status": "ok" if healthy else "degraded", "broker": broker, "services": services}
+    return {
+        "status": "ok" if healthy else "degraded",
+        "broker": broker,
+        "publishing": publishing,
+        "services": services,
+    }

@@ -16,8 +16,11 @@ import uvicorn
 
 from projections.runtime import Projector
 from services.bootstrap import Platform
+from services.kernel import store
+from services.kernel.archiver import Archiver
 from services.kernel.bus import list_topics
 from services.kernel.embedded_broker import EmbeddedBroker
+from services.kernel.relay import Relay
 from services.kernel.settings import Settings
 
 
@@ -39,6 +42,8 @@ class Stack:
     broker: EmbeddedBroker | None = None
     platform: Platform | None = None
     projectors: dict[str, Projector] = field(default_factory=dict)
+    relay: Relay | None = None
+    archiver: Archiver | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _server: uvicorn.Server | None = None
@@ -86,20 +91,28 @@ class Stack:
             f" (migrated; {len(created)} topics created)"
         )
 
+        self.relay = self.platform.relay()
+        self._thread("relay", self.relay.run, self._stop, self.platform.commands.committed)
+        with self.platform.engine.connect() as conn:
+            stored = store.count(conn)
+        self.say(f"  store      {stored} events; relay publishing to Kafka in order")
+
         for name in self.platform.projections:
             projector = self.platform.projector(name)
             self.projectors[name] = projector
-            thread = threading.Thread(
-                target=projector.run, args=(self._stop,), name=f"projector-{name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._thread(f"projector-{name}", projector.run, self._stop)
+        self.archiver = self.platform.archiver()
+        self._thread("archiver", self.archiver.run, self._stop)
         self._wait_for_projectors(ready_timeout)
-        self.say(f"  services   {', '.join(self.projectors)} (projectors running)")
+        self.say(f"  services   {', '.join(self.projectors)} (projectors running; archiver on)")
 
         from services.intake.app import create_app
 
-        app = create_app(self.platform, {name: p.status for name, p in self.projectors.items()})
+        app = create_app(
+            self.platform,
+            {name: p.status for name, p in self.projectors.items()},
+            relay=self.relay.status,
+        )
         config = uvicorn.Config(
             app, host=settings.http_host, port=settings.http_port, log_level="warning"
         )
@@ -119,6 +132,11 @@ class Stack:
         (settings.data_dir / "stack.json").write_text(
             json.dumps({"url": self.url, "kafka": bootstrap}, indent=2)
         )
+
+    def _thread(self, name: str, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def _wait_for_projectors(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

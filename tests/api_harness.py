@@ -1,7 +1,8 @@
 """Drive the HTTP API against a real broker and database, with projections kept in step.
 
-``settle()`` applies everything on the topics to every read model before the next request,
-so a test can POST a command and then GET what the projection made of it, deterministically.
+Commands project their own events in their transaction, so reads see them at once. ``settle()``
+also relays everything stored to Kafka and applies everything on the topics to every read
+model (events partners put straight on a topic, dead letters), deterministically.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from projections.runtime import Projector
 from services.bootstrap import Platform
+from services.kernel.relay import Relay
 
 
 @dataclass
@@ -19,12 +21,17 @@ class ApiHarness:
     platform: Platform
     client: TestClient
     projectors: dict[str, Projector] = field(default_factory=dict)
+    relay: Relay = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.relay = self.platform.relay()
 
     def headers(self, agency: str, role: str, user: str | None = None) -> dict[str, str]:
         token = self.platform.token_signer.issue(user or f"{role}@{agency}", agency, role)
         return {"Authorization": f"Bearer {token}"}
 
     def settle(self, timeout: float = 60.0) -> None:
+        self.relay.drain(timeout)
         for name in self.platform.projections:
             if name not in self.projectors:
                 self.projectors[name] = self.platform.projector(name, batch_size=200)

@@ -1,8 +1,9 @@
 """Reading sensitive fields for a caller: decrypt under the ISA, then audit what was shown.
 
 Every route that returns sensitive fields goes through ``disclose``: it decrypts each stored
-payload for the caller and purpose, publishes one DataAccessed event per subject whose fields
-were shown, and only then returns. If the audit event cannot be recorded, the read fails.
+payload for the caller and purpose, stores one DataAccessed event per subject whose fields
+were shown (the relay publishes it), and only then returns. If the audit event cannot be
+recorded, the read fails.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.bootstrap import Platform
+from services.kernel.commands import CommandSession
 from services.sharing.records import to_jsonable
 from services.sharing.service import Caller
 
@@ -25,12 +27,24 @@ class Stored:
 
 
 def disclose(
-    platform: Platform, caller: Caller, purpose: str, route: str, items: list[Stored]
+    platform: Platform,
+    caller: Caller,
+    purpose: str,
+    route: str,
+    items: list[Stored],
+    session: CommandSession | None = None,
 ) -> list[dict[str, Any]]:
+    """Decrypt for the caller, store the audit events, then return.
+
+    Inside a command, pass its ``session`` so the audit is part of the command's transaction.
+    """
     revealed = [
         platform.sharing.reveal(caller, purpose, i.event_type, i.event_id, i.payload) for i in items
     ]
     audit = platform.sharing.access_events(caller, purpose, route, revealed)
     if audit:
-        platform.publisher.publish(audit)
+        if session is not None:
+            session.record(audit)
+        else:
+            platform.record(audit)
     return [to_jsonable(r.payload) for r in revealed]

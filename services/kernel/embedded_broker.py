@@ -23,22 +23,28 @@ class EmbeddedBrokerError(RuntimeError):
 
 
 def find_binary() -> str:
-    """The broker binary, from the active environment first, then PATH."""
+    """The broker binary itself, from the installed package first.
+
+    The package's console script (``.venv/bin/noida-db``) is a Python launcher that starts the
+    binary as a child; signalling the launcher alone left that child running, holding the port
+    and the data dir, so Tandem runs the packaged binary directly.
+    """
+    try:
+        from importlib.resources import files
+
+        packaged = files("noida_db").joinpath(BINARY)
+        if packaged.is_file():
+            if not os.access(str(packaged), os.X_OK):
+                os.chmod(str(packaged), 0o755)
+            return str(packaged)
+    except ModuleNotFoundError:
+        pass
     beside_python = Path(sys.executable).parent / BINARY
     if beside_python.exists():
         return str(beside_python)
     found = shutil.which(BINARY)
     if found:
         return found
-    try:
-        from importlib.resources import files
-
-        packaged = files("noida_db").joinpath(BINARY)
-        if packaged.is_file():
-            os.chmod(str(packaged), 0o755)
-            return str(packaged)
-    except ModuleNotFoundError:
-        pass
     raise EmbeddedBrokerError(
         f"the {BINARY} binary was not found; install Tandem with `pip install -e .` "
         "(it depends on the noida-db package), or set TANDEM_KAFKA_BOOTSTRAP to an existing Kafka"
@@ -121,12 +127,28 @@ class EmbeddedBroker:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
-        process.send_signal(signal.SIGINT)  # lets the broker save its data
+        _signal_group(process, signal.SIGINT)  # lets the broker save its data
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+        _signal_group(process, signal.SIGKILL)  # anything it started goes with it
+
+    def kill(self) -> None:
+        """SIGKILL, no chance to save: what a crash or the OOM killer does (for tests)."""
+        process, self._process = self._process, None
+        if process is not None:
+            _signal_group(process, signal.SIGKILL)
             process.wait()
 
     def is_running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+
+def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
+    """Signal the broker's whole process group (it runs in a session of its own)."""
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -44,6 +44,7 @@ class Settings:
     key_file: Path | None = None
     blind_index_key_file: Path | None = None
     token_secret_file: Path | None = None
+    mac_key_file: Path | None = None
     vault_url: str | None = None
 
     @property
@@ -64,6 +65,10 @@ class Settings:
     @property
     def resolved_blind_index_key_file(self) -> Path:
         return self.blind_index_key_file or self.data_dir / "keys" / "blind-index.key"
+
+    @property
+    def resolved_mac_key_file(self) -> Path:
+        return self.mac_key_file or self.data_dir / "keys" / "event-mac.json"
 
     @property
     def resolved_token_secret_file(self) -> Path:
@@ -133,6 +138,7 @@ class Settings:
             key_file=get_path("KEY_FILE"),
             blind_index_key_file=get_path("BLIND_INDEX_KEY_FILE"),
             token_secret_file=get_path("TOKEN_SECRET_FILE"),
+            mac_key_file=get_path("MAC_KEY_FILE"),
             vault_url=get("VAULT_DATABASE_URL"),
         )
 
@@ -157,4 +163,47 @@ SETTINGS_DOC: dict[str, str] = {
     "TANDEM_KEY_FILE": "path of the local key-encryption-key file",
     "TANDEM_BLIND_INDEX_KEY_FILE": "path of the person-matching HMAC key file",
     "TANDEM_TOKEN_SECRET_FILE": "path of the secret that signs local API tokens",
+    "TANDEM_MAC_KEY_FILE": "key ring that signs every event (default keys/event-mac.json)",
+    "TANDEM_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT (default), SASL_PLAINTEXT, SASL_SSL or SSL",
+    "TANDEM_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512 (default with SASL), SCRAM-SHA-256 or PLAIN",
+    "TANDEM_KAFKA_USERNAME": "this service's Kafka principal (SASL)",
+    "TANDEM_KAFKA_PASSWORD": "its password (SASL)",
+    "TANDEM_KAFKA_SSL_CAFILE": "CA bundle that signed the brokers' certificates (SSL)",
 }
+
+_SECURITY_PROTOCOLS = ("PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL")
+
+
+def kafka_security_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """kafka-python options for an authenticated listener, from ``TANDEM_KAFKA_*``.
+
+    Empty for the embedded broker (loopback only). Production's docker-compose gives each
+    service its own SCRAM principal, so the broker's ACLs decide which topics it may write.
+    """
+    env = os.environ if environ is None else environ
+    protocol = (env.get(ENV_PREFIX + "KAFKA_SECURITY_PROTOCOL") or "PLAINTEXT").upper()
+    if protocol not in _SECURITY_PROTOCOLS:
+        raise SettingsError(
+            f"{ENV_PREFIX}KAFKA_SECURITY_PROTOCOL must be one of {', '.join(_SECURITY_PROTOCOLS)}"
+            f", got {protocol!r}"
+        )
+    if protocol == "PLAINTEXT":
+        return {}
+    options: dict[str, str] = {"security_protocol": protocol}
+    if protocol.startswith("SASL"):
+        username = env.get(ENV_PREFIX + "KAFKA_USERNAME")
+        password = env.get(ENV_PREFIX + "KAFKA_PASSWORD")
+        if not username or not password:
+            raise SettingsError(
+                f"{ENV_PREFIX}KAFKA_SECURITY_PROTOCOL={protocol} needs "
+                f"{ENV_PREFIX}KAFKA_USERNAME and {ENV_PREFIX}KAFKA_PASSWORD"
+            )
+        options.update(
+            sasl_mechanism=env.get(ENV_PREFIX + "KAFKA_SASL_MECHANISM") or "SCRAM-SHA-512",
+            sasl_plain_username=username,
+            sasl_plain_password=password,
+        )
+    cafile = env.get(ENV_PREFIX + "KAFKA_SSL_CAFILE")
+    if cafile:
+        options["ssl_cafile"] = cafile
+    return options

@@ -17,13 +17,13 @@ Errors
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 
 from services.intake.auth import CurrentCaller, require_role
-from services.intake.deps import Db, PlatformDep
+from services.intake.deps import Db, Idempotency, PlatformDep
+from services.kernel.commands import IdempotencyKey
 from services.mappa import exports, intake, queries, records
 from services.mappa.domain.commands import (
     AssignCategory,
@@ -54,7 +54,6 @@ from services.mappa.models import (
 from services.sharing.service import Caller
 
 router = APIRouter(prefix="/api/mappa", tags=["mappa"])
-_STORE_GUARD = threading.Lock()
 
 NOMINAL_ROUTE = "GET /api/mappa/nominals/{nominal_id}"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -76,20 +75,6 @@ def mappa_writer(caller: _MappaCoordinator, platform: PlatformDep) -> Caller:
 Writer = Annotated[Caller, Depends(mappa_writer)]
 
 
-def recent_writes(request: Request) -> intake.RecentWrites:
-    """This process's not-yet-projected MAPPA events (one store per app)."""
-    state = request.app.state
-    store = getattr(state, "mappa_recent_writes", None)
-    if store is None:
-        with _STORE_GUARD:
-            store = getattr(state, "mappa_recent_writes", None)
-            if store is None:
-                store = intake.RecentWrites()
-                state.mappa_recent_writes = store
-    return store
-
-
-Recent = Annotated[intake.RecentWrites, Depends(recent_writes)]
 NominalId = Annotated[
     str,
     Path(
@@ -126,25 +111,25 @@ def _accepted(platform, accepted: intake.Accepted) -> CommandAccepted:
 
 def _run(
     platform,
-    db,
     caller: Caller,
     nominal_id: str,
     command: Command,
-    recent: intake.RecentWrites,
+    idempotency: IdempotencyKey | None,
     sensitive: dict[str, Any] | None = None,
     must_exist: bool = True,
 ) -> CommandAccepted:
     try:
-        accepted = intake.execute(
-            platform, db, caller, nominal_id, command, recent, sensitive, must_exist
-        )
+        with platform.commands.begin(idempotency) as session:
+            accepted = intake.execute(
+                platform, session, caller, nominal_id, command, sensitive, must_exist
+            )
+            return session.answer(_accepted(platform, accepted))
     except intake.NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no MAPPA nominal {nominal_id}") from None
     except RuleViolation as exc:
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail={"rule": exc.rule, "message": exc.message}
         ) from exc
-    return _accepted(platform, accepted)
 
 
 def _check_agency(platform, loc: tuple[str | int, ...], agency: str) -> None:
@@ -171,9 +156,8 @@ def register_nominal(
     body: RegisterNominalRequest,
     caller: Writer,
     platform: PlatformDep,
-    db: Db,
-    recent: Recent,
     response: Response,
+    idempotency: Idempotency = None,
 ) -> CommandAccepted:
     _check_agency(platform, ("lead_agency",), body.lead_agency)
     if body.date_of_birth >= platform.today():
@@ -205,7 +189,7 @@ def register_nominal(
             "risk_management_plan",
         }
     ) | {"date_of_birth": body.date_of_birth.isoformat()}
-    result = _run(platform, db, caller, nominal_id, command, recent, sensitive, must_exist=False)
+    result = _run(platform, caller, nominal_id, command, idempotency, sensitive, must_exist=False)
     response.headers["Location"] = f"{router.prefix}/nominals/{nominal_id}"
     return result
 
@@ -223,8 +207,7 @@ def assign_category(
     body: AssignCategoryRequest,
     caller: Writer,
     platform: PlatformDep,
-    db: Db,
-    recent: Recent,
+    idempotency: Idempotency = None,
 ) -> CommandAccepted:
     command = AssignCategory(
         category=body.category,
@@ -232,7 +215,7 @@ def assign_category(
         notification_end=body.notification_end,
         notification_indefinite=body.notification_indefinite,
     )
-    return _run(platform, db, caller, nominal_id, command, recent)
+    return _run(platform, caller, nominal_id, command, idempotency)
 
 
 @router.post(
@@ -249,8 +232,7 @@ def set_level(
     body: SetLevelRequest,
     caller: Writer,
     platform: PlatformDep,
-    db: Db,
-    recent: Recent,
+    idempotency: Idempotency = None,
 ) -> CommandAccepted:
     command = SetLevel(
         level=body.level,
@@ -260,7 +242,7 @@ def set_level(
         senior_oversight_need=body.senior_oversight_need,
         next_review_on=body.next_review_on,
     )
-    return _run(platform, db, caller, nominal_id, command, recent)
+    return _run(platform, caller, nominal_id, command, idempotency)
 
 
 @router.post(
@@ -278,8 +260,7 @@ def record_review(
     body: RecordReviewRequest,
     caller: Writer,
     platform: PlatformDep,
-    db: Db,
-    recent: Recent,
+    idempotency: Idempotency = None,
 ) -> CommandAccepted:
     for index, agency in enumerate(body.attended_agencies):
         _check_agency(platform, ("attended_agencies", index), agency)
@@ -288,7 +269,7 @@ def record_review(
         next_review_on=body.next_review_on,
         attended_agencies=tuple(dict.fromkeys(body.attended_agencies)),
     )
-    return _run(platform, db, caller, nominal_id, command, recent, {"outcome": body.outcome})
+    return _run(platform, caller, nominal_id, command, idempotency, {"outcome": body.outcome})
 
 
 @router.post(
@@ -302,12 +283,11 @@ def change_lead_agency(
     body: ChangeLeadAgencyRequest,
     caller: Writer,
     platform: PlatformDep,
-    db: Db,
-    recent: Recent,
+    idempotency: Idempotency = None,
 ) -> CommandAccepted:
     _check_agency(platform, ("lead_agency",), body.lead_agency)
     command = ChangeLeadAgency(lead_agency=body.lead_agency, effective_on=body.effective_on)
-    return _run(platform, db, caller, nominal_id, command, recent)
+    return _run(platform, caller, nominal_id, command, idempotency)
 
 
 @router.post(
@@ -323,13 +303,12 @@ def transfer(
     body: TransferRequest,
     caller: Writer,
     platform: PlatformDep,
-    db: Db,
-    recent: Recent,
+    idempotency: Idempotency = None,
 ) -> CommandAccepted:
     command = TransferNominal(
         direction=body.direction, other_area=body.other_area, effective_on=body.effective_on
     )
-    return _run(platform, db, caller, nominal_id, command, recent)
+    return _run(platform, caller, nominal_id, command, idempotency)
 
 
 @router.post(
@@ -343,11 +322,10 @@ def end_management(
     body: EndManagementRequest,
     caller: Writer,
     platform: PlatformDep,
-    db: Db,
-    recent: Recent,
+    idempotency: Idempotency = None,
 ) -> CommandAccepted:
     command = EndManagement(ended_on=body.ended_on, reason=body.reason)
-    return _run(platform, db, caller, nominal_id, command, recent)
+    return _run(platform, caller, nominal_id, command, idempotency)
 
 
 # -- reads ------------------------------------------------------------------------------------

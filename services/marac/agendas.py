@@ -14,6 +14,7 @@ from sqlalchemy import Connection, RowMapping
 
 from services.bootstrap import Platform
 from services.intake.disclosure import Stored, disclose
+from services.kernel.commands import CommandSession
 from services.marac import queries
 from services.marac.domain.actions import is_overdue
 from services.marac.domain.agenda import (
@@ -188,9 +189,12 @@ def present(
     version: int | None,
     previous: Agenda | None,
     route: str,
+    session: CommandSession | None = None,
 ) -> AgendaView:
     """The agenda as the caller may see it, with what changed since the previous version."""
-    cases = render_items(platform, conn, caller, list(agenda.items) + list(agenda.overflow), route)
+    cases = render_items(
+        platform, conn, caller, list(agenda.items) + list(agenda.overflow), route, session
+    )
     listed = len(agenda.items)
     review = queries.open_actions_from_earlier_meetings(conn, meeting)
     shown = disclose(
@@ -199,6 +203,7 @@ def present(
         "marac",
         route,
         [Stored("ActionAssigned", a["assigned_event_id"], a["assigned_payload"]) for a in review],
+        session,
     )
     today = platform.today()
     return AgendaView(
@@ -216,7 +221,12 @@ def present(
 
 
 def render_items(
-    platform: Platform, conn: Connection, caller: Caller, items: list[AgendaItem], route: str
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    items: list[AgendaItem],
+    route: str,
+    session: CommandSession | None = None,
 ) -> list[AgendaCase]:
     case_ids = [i.case.case_id for i in items]
     rows = queries.latest_referral_per_case(conn, case_ids)
@@ -227,7 +237,7 @@ def render_items(
     stored += [
         Stored("ActionAssigned", a["assigned_event_id"], a["assigned_payload"]) for a in actions
     ]
-    shown = disclose(platform, caller, "marac", route, stored)
+    shown = disclose(platform, caller, "marac", route, stored, session)
     referrals = dict(zip(case_ids, shown[: len(case_ids)], strict=True))
     today = platform.today()
     actions_by_case: dict[str, list[ActionView]] = {}

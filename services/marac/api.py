@@ -12,9 +12,10 @@ from sqlalchemy import Connection, RowMapping
 
 from services.bootstrap import Platform
 from services.intake.auth import CurrentCaller, require_role
-from services.intake.deps import Db, PlatformDep
+from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
 from services.intake.errors import refused
+from services.kernel.commands import CommandSession
 from services.kernel.events import new_event
 from services.marac import agendas, exports, queries
 from services.marac.domain.actions import (
@@ -74,14 +75,18 @@ def _is_party(platform: Platform, agency: str) -> bool:
     responses={422: {"description": "a field is invalid or no referral criterion is met"}},
 )
 def submit(
-    request: ReferralRequest, caller: Referrer, db: Db, platform: PlatformDep
+    request: ReferralRequest,
+    caller: Referrer,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
 ) -> ReferralAccepted:
     try:
-        submission = submit_referral(platform, db, caller, request)
+        with platform.commands.begin(idempotency) as command:
+            submission = submit_referral(platform, command.conn, caller, request)
+            command.record(submission.events)
+            return command.answer(submission.accepted)
     except ReferralRefused as exc:
         raise refused(exc.field, str(exc)) from exc
-    platform.publisher.publish(submission.events)
-    return submission.accepted
 
 
 def _visible_referral(db: Connection, caller: Caller, referral_id: str) -> RowMapping:
@@ -159,7 +164,10 @@ def get_referral(
     description="The agenda cut-off is computed in working days (bank holidays excluded).",
 )
 def schedule_meeting(
-    request: MeetingRequest, caller: Coordinator, platform: PlatformDep
+    request: MeetingRequest,
+    caller: Coordinator,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
 ) -> MeetingView:
     policy = marac_policy(platform)
     if request.meeting_date < platform.today():
@@ -180,18 +188,16 @@ def schedule_meeting(
         "venue": request.venue,
         "chair_agency": request.chair_agency,
     }
-    platform.publisher.publish(
-        [
-            new_event(
-                "MeetingScheduled",
-                payload,
-                aggregate_id=meeting_id,
-                agency=caller.agency,
-                actor=caller.user,
-            )
-        ]
+    event = new_event(
+        "MeetingScheduled",
+        payload,
+        aggregate_id=meeting_id,
+        agency=caller.agency,
+        actor=caller.user,
     )
-    return MeetingView(**payload)
+    with platform.commands.begin(idempotency) as command:
+        command.record([event])
+        return command.answer(MeetingView(**payload))
 
 
 @router.get("/meetings", response_model=list[MeetingView], summary="Meetings, by MARAC area")
@@ -266,38 +272,55 @@ def get_agenda(
     ),
 )
 def publish_agenda(
-    meeting_id: str, request: PublishRequest, caller: Coordinator, db: Db, platform: PlatformDep
+    meeting_id: str,
+    request: PublishRequest,
+    caller: Coordinator,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
 ) -> AgendaView:
-    meeting = _meeting(db, meeting_id)
-    try:
-        agenda = agendas.draft(platform, db, meeting, late_case_ids=request.late_case_ids)
-    except AgendaError as exc:
-        raise refused("late_case_ids", str(exc)) from exc
-    versions = queries.agenda_versions(db, meeting_id)
-    version = len(versions) + 1
-    payload = {
-        "meeting_id": meeting_id,
-        "version": version,
-        "case_ids": [i.case.case_id for i in agenda.items],
-        "late_case_ids": [i.case.case_id for i in agenda.items if i.late],
-        "overflow_case_ids": [i.case.case_id for i in agenda.overflow],
-    }
-    platform.publisher.publish(
-        [
-            new_event(
-                "AgendaPublished",
-                payload,
-                aggregate_id=meeting_id,
-                agency=caller.agency,
-                actor=caller.user,
-            )
-        ]
-    )
-    previous = agendas.published_version(db, meeting, versions[-1]) if versions else None
-    return agendas.present(
-        platform, db, caller, meeting, agenda, "published", version, previous,
-        route=f"POST /api/marac/meetings/{meeting_id}/agenda/publish",
-    )  # fmt: skip
+    with platform.commands.begin(idempotency) as command:
+        db = command.conn  # versions are numbered on current state: two publishes never clash
+        meeting = _meeting(db, meeting_id)
+        try:
+            agenda = agendas.draft(platform, db, meeting, late_case_ids=request.late_case_ids)
+        except AgendaError as exc:
+            raise refused("late_case_ids", str(exc)) from exc
+        versions = queries.agenda_versions(db, meeting_id)
+        version = len(versions) + 1
+        payload = {
+            "meeting_id": meeting_id,
+            "version": version,
+            "case_ids": [i.case.case_id for i in agenda.items],
+            "late_case_ids": [i.case.case_id for i in agenda.items if i.late],
+            "overflow_case_ids": [i.case.case_id for i in agenda.overflow],
+        }
+        command.record(
+            [
+                new_event(
+                    "AgendaPublished",
+                    payload,
+                    aggregate_id=meeting_id,
+                    agency=caller.agency,
+                    actor=caller.user,
+                )
+            ]
+        )
+        previous = agendas.published_version(db, meeting, versions[-1]) if versions else None
+        return command.answer(
+            agendas.present(
+                platform,
+                db,
+                caller,
+                meeting,
+                agenda,
+                "published",
+                version,
+                previous,
+                route=f"POST /api/marac/meetings/{meeting_id}/agenda/publish",
+                session=command,
+            ),  # fmt: skip
+            status_code=200,
+        )
 
 
 # -- actions ---------------------------------------------------------------------------------
@@ -311,7 +334,11 @@ def publish_agenda(
     responses={422: {"description": "unknown case, meeting or agency"}},
 )
 def assign_action(
-    request: ActionRequest, caller: Coordinator, db: Db, platform: PlatformDep
+    request: ActionRequest,
+    caller: Coordinator,
+    db: Db,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
 ) -> ActionView:
     if not queries.case_exists(db, request.case_id):
         raise refused("case_id", f"no case {request.case_id}")
@@ -328,27 +355,27 @@ def assign_action(
         "description": request.description,
         "due_date": request.due_date,
     }
-    platform.publisher.publish(
-        [
-            new_event(
-                "ActionAssigned",
-                payload,
-                aggregate_id=request.case_id,
-                agency=caller.agency,
-                actor=caller.user,
+    event = new_event(
+        "ActionAssigned",
+        payload,
+        aggregate_id=request.case_id,
+        agency=caller.agency,
+        actor=caller.user,
+    )
+    with platform.commands.begin(idempotency) as command:
+        command.record([event])
+        return command.answer(
+            ActionView(
+                **{k: v for k, v in payload.items() if k != "description"},
+                description={
+                    "status": "shown",
+                    "data_class": "risk.narrative",
+                    "value": request.description,
+                },
+                status="open",
+                overdue=request.due_date < platform.today(),
             )
-        ]
-    )
-    return ActionView(
-        **{k: v for k, v in payload.items() if k != "description"},
-        description={
-            "status": "shown",
-            "data_class": "risk.narrative",
-            "value": request.description,
-        },
-        status="open",
-        overdue=request.due_date < platform.today(),
-    )
+        )
 
 
 @router.post(
@@ -366,9 +393,24 @@ def change_action_status(
     action_id: str,
     request: ActionStatusRequest,
     caller: CurrentCaller,
-    db: Db,
     platform: PlatformDep,
+    idempotency: Idempotency = None,
 ) -> ActionView:
+    with platform.commands.begin(idempotency) as command:
+        return command.answer(
+            _change_action_status(platform, command, caller, action_id, request), 200
+        )
+
+
+def _change_action_status(
+    platform: Platform,
+    command: CommandSession,
+    caller: Caller,
+    action_id: str,
+    request: ActionStatusRequest,
+) -> ActionView:
+    """Decided on the action as it is now: two owners closing it at once cannot both win."""
+    db = command.conn
     row = queries.action(db, action_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no action {action_id}")
@@ -396,7 +438,7 @@ def change_action_status(
         "note": request.note,
         "completed_on": platform.today(),
     }
-    platform.publisher.publish(
+    command.record(
         [
             new_event(
                 "ActionCompleted",
@@ -410,6 +452,7 @@ def change_action_status(
     [shown] = disclose(
         platform, caller, PURPOSE, f"POST /api/marac/actions/{action_id}/status",
         [Stored("ActionAssigned", row["assigned_event_id"], row["assigned_payload"])],
+        session=command,
     )  # fmt: skip
     view = agendas.action_view(row, shown["description"], platform.today())
     return view.model_copy(

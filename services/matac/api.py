@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 
 from services.bootstrap import Platform
 from services.intake.auth import require_role
-from services.intake.deps import Db, PlatformDep
+from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
 from services.intake.errors import refused
 from services.intake.models import ProtectedText
@@ -250,21 +250,28 @@ def _may_read_profile(db: Connection, caller: Caller, person_id: str) -> None:
     responses={**FORBIDDEN, **RULE, **POLICY},
 )
 def record_incident(
-    body: IncidentIn, caller: PoliceAnalyst, platform: PlatformDep, db: Db, policy: Policy
+    body: IncidentIn,
+    caller: PoliceAnalyst,
+    platform: PlatformDep,
+    policy: Policy,
+    idempotency: Idempotency = None,
 ) -> IncidentAccepted:
-    with command_errors():
-        decision = commands.record_incident(platform, db, caller, body, policy)
-    platform.publisher.publish(decision.events)
-    payload = decision.incident.payload
-    return IncidentAccepted(
-        incident_id=payload["incident_id"],
-        event_id=decision.incident.event_id,
-        suspect_person_id=payload["suspect_person_id"],
-        suspect_match=decision.suspect_match,
-        suspect_age=decision.suspect_age,
-        victim_person_ids=list(payload["victim_person_ids"]),
-        events=[event.event_type for event in decision.events],
-    )
+    with platform.commands.begin(idempotency) as command:
+        with command_errors():
+            decision = commands.record_incident(platform, command.conn, caller, body, policy)
+        command.record(decision.events)
+        payload = decision.incident.payload
+        return command.answer(
+            IncidentAccepted(
+                incident_id=payload["incident_id"],
+                event_id=decision.incident.event_id,
+                suspect_person_id=payload["suspect_person_id"],
+                suspect_match=decision.suspect_match,
+                suspect_age=decision.suspect_age,
+                victim_person_ids=list(payload["victim_person_ids"]),
+                events=[event.event_type for event in decision.events],
+            )
+        )
 
 
 @router.post(
@@ -281,17 +288,24 @@ def record_incident(
     responses={**FORBIDDEN, **RULE, **NOT_FOUND},
 )
 def change_status(
-    person_id: PersonId, body: StatusIn, caller: PoliceAnalyst, platform: PlatformDep, db: Db
+    person_id: PersonId,
+    body: StatusIn,
+    caller: PoliceAnalyst,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
 ) -> StatusRecorded:
-    with command_errors():
-        event = commands.change_status(platform, db, caller, person_id, body)
-    platform.publisher.publish([event])
-    return StatusRecorded(
-        person_id=person_id,
-        status=event.payload["status"],
-        effective_on=event.payload["effective_on"],
-        event_id=event.event_id,
-    )
+    with platform.commands.begin(idempotency) as command:
+        with command_errors():
+            event = commands.change_status(platform, command.conn, caller, person_id, body)
+        command.record([event])
+        return command.answer(
+            StatusRecorded(
+                person_id=person_id,
+                status=event.payload["status"],
+                effective_on=event.payload["effective_on"],
+                event_id=event.event_id,
+            )
+        )
 
 
 @router.post(
@@ -308,19 +322,25 @@ def change_status(
     responses={**FORBIDDEN, **RULE},
 )
 def nominate(
-    body: NominationIn, caller: Partner, platform: PlatformDep, db: Db
+    body: NominationIn,
+    caller: Partner,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
 ) -> NominationAccepted:
-    with command_errors():
-        event = commands.nominate(platform, db, caller, body)
-    platform.publisher.publish([event])
-    p = event.payload
-    return NominationAccepted(
-        person_id=p["person_id"],
-        area=p["area"],
-        nominating_agency=p["nominating_agency"],
-        nominated_on=p["nominated_on"],
-        event_id=event.event_id,
-    )
+    with platform.commands.begin(idempotency) as command:
+        with command_errors():
+            event = commands.nominate(platform, command.conn, caller, body)
+        command.record([event])
+        p = event.payload
+        return command.answer(
+            NominationAccepted(
+                person_id=p["person_id"],
+                area=p["area"],
+                nominating_agency=p["nominating_agency"],
+                nominated_on=p["nominated_on"],
+                event_id=event.event_id,
+            )
+        )
 
 
 # -- rankings ----------------------------------------------------------------------------------
@@ -593,20 +613,27 @@ def history(
     responses={**FORBIDDEN, **RULE, **POLICY, **NOT_FOUND},
 )
 def join_cohort(
-    body: CohortJoinIn, caller: Analyst, platform: PlatformDep, db: Db, policy: Policy
+    body: CohortJoinIn,
+    caller: Analyst,
+    platform: PlatformDep,
+    policy: Policy,
+    idempotency: Idempotency = None,
 ) -> CohortJoinedOut:
-    with command_errors():
-        decision = commands.join_cohort(platform, db, caller, body, policy)
-    platform.publisher.publish([decision.event])
-    p = decision.event.payload
-    return CohortJoinedOut(
-        person_id=p["person_id"],
-        area=p["area"],
-        joined_on=p["joined_on"],
-        entry_score=_number(decision.score.total),
-        event_id=decision.event.event_id,
-        explanation=_explanation(decision.score),
-    )
+    with platform.commands.begin(idempotency) as command:
+        with command_errors():
+            decision = commands.join_cohort(platform, command.conn, caller, body, policy)
+        command.record([decision.event])
+        p = decision.event.payload
+        return command.answer(
+            CohortJoinedOut(
+                person_id=p["person_id"],
+                area=p["area"],
+                joined_on=p["joined_on"],
+                entry_score=_number(decision.score.total),
+                event_id=decision.event.event_id,
+                explanation=_explanation(decision.score),
+            )
+        )
 
 
 @router.delete(
@@ -623,7 +650,6 @@ def leave_cohort(
     person_id: PersonId,
     caller: Analyst,
     platform: PlatformDep,
-    db: Db,
     policy: Policy,
     left_on: Annotated[
         dt.date | None,
@@ -641,22 +667,31 @@ def leave_cohort(
             examples=["completed"],
         ),
     ] = None,
+    idempotency: Idempotency = None,
 ) -> CohortLeftOut:
-    with command_errors("query"):
-        decision = commands.leave_cohort(platform, db, caller, person_id, left_on, reason, policy)
-    platform.publisher.publish([decision.event])
-    change = decision.change
-    return CohortLeftOut(
-        person_id=person_id,
-        joined_on=decision.membership.joined_on,
-        entry_score=_number(change.entry_score),
-        left_on=decision.event.payload["left_on"],
-        exit_score=_number(change.latest_score),
-        change=_number(change.change),
-        percent_change=None if change.percent_change is None else _number(change.percent_change),
-        reason=reason,
-        event_id=decision.event.event_id,
-    )
+    with platform.commands.begin(idempotency) as command:
+        with command_errors("query"):
+            decision = commands.leave_cohort(
+                platform, command.conn, caller, person_id, left_on, reason, policy
+            )
+        command.record([decision.event])
+        change = decision.change
+        return command.answer(
+            CohortLeftOut(
+                person_id=person_id,
+                joined_on=decision.membership.joined_on,
+                entry_score=_number(change.entry_score),
+                left_on=decision.event.payload["left_on"],
+                exit_score=_number(change.latest_score),
+                change=_number(change.change),
+                percent_change=None
+                if change.percent_change is None
+                else _number(change.percent_change),
+                reason=reason,
+                event_id=decision.event.event_id,
+            ),
+            200,
+        )
 
 
 @router.get(

@@ -61,6 +61,17 @@ class LocalKeyFileProvider:
         current, _ = self._ring()
         return current
 
+    def ring(self) -> tuple[str, dict[str, bytes]]:
+        """The current key id and every key (for other keyed uses of the same file format)."""
+        return self._ring()
+
+    def key(self, key_id: str) -> bytes | None:
+        """One key by id, rereading the file once if another process rotated it."""
+        _, keys = self._ring()
+        if key_id not in keys:
+            keys = self._reload()
+        return keys.get(key_id)
+
     @property
     def key_ids(self) -> list[str]:
         """Every KEK id in the ring, current included."""

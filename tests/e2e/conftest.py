@@ -139,6 +139,12 @@ def site(platform: Platform) -> Iterator[Site]:
         threading.Thread(target=p.run, args=(stop,), name=f"projector-{n}", daemon=True)
         for n, p in projectors.items()
     ]
+    relay = platform.relay()
+    threads.append(
+        threading.Thread(
+            target=relay.run, args=(stop, platform.commands.committed), name="relay", daemon=True
+        )
+    )
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 60
@@ -147,7 +153,7 @@ def site(platform: Platform) -> Iterator[Site]:
         time.sleep(0.05)
 
     port = free_port()
-    app = create_app(platform, {n: p.status for n, p in projectors.items()})
+    app = create_app(platform, {n: p.status for n, p in projectors.items()}, relay.status)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from projections.sharing import person_terms
 from services.bootstrap import Platform
-from services.intake.web.core import wait_for
 from services.marac import api as marac_api
 from services.marac import queries
 from services.marac.intake import submit_referral
@@ -34,29 +33,24 @@ def schedule_meeting(platform: Platform, when: dt.date, area: str = "oxford") ->
     meeting = marac_api.schedule_meeting(
         MeetingRequest(marac_area=area, meeting_date=when), caller("chair"), platform
     )
-    assert wait_for(platform, lambda c: queries.meeting(c, meeting.meeting_id) is not None, 30)
+    with platform.engine.connect() as conn:  # commands project their own events
+        assert queries.meeting(conn, meeting.meeting_id) is not None
     return meeting.meeting_id
 
 
 def refer(platform: Platform, who: str = "idva", **kwargs) -> dict:
     """A referral made as the API would make it (for tests that need one already there)."""
     body = ReferralRequest.model_validate(referral(**kwargs))
-    with platform.engine.connect() as conn:
-        submission = submit_referral(platform, conn, caller(who), body)
-    platform.publisher.publish(submission.events)
+    with platform.commands.begin() as command:
+        submission = submit_referral(platform, command.conn, caller(who), body)
+        command.record(submission.events)
     accepted = submission.accepted
-    assert wait_for(platform, lambda c: queries.referral(c, accepted.referral_id) is not None, 30)
-    victim = accepted.victim.person_id  # and the sharing projector has indexed the victim
-    assert wait_for(
-        platform,
-        lambda c: (
-            c.execute(
-                select(person_terms.c.person_id).where(person_terms.c.person_id == victim)
-            ).first()
-            is not None
-        ),
-        30,
-    )
+    victim = accepted.victim.person_id
+    with platform.engine.connect() as conn:  # projected (and the victim indexed) in the command
+        assert queries.referral(conn, accepted.referral_id) is not None
+        assert conn.execute(
+            select(person_terms.c.person_id).where(person_terms.c.person_id == victim)
+        ).first()
     return accepted.model_dump(mode="json")
 
 
@@ -76,7 +70,8 @@ def assign_action(
             conn,
             platform,
         )
-    assert wait_for(platform, lambda c: queries.action(c, action.action_id) is not None, 30)
+    with platform.engine.connect() as conn:
+        assert queries.action(conn, action.action_id) is not None
     return action.action_id
 
 

@@ -315,8 +315,7 @@ def test_the_quarterly_return_downloads_as_csv(site, page):
     held = next_meeting_date(site.platform.today(), days=7)
     meeting_id = schedule_meeting(site.platform, held)
     case = refer(site.platform, "idva", yes=15)
-    with site.platform.engine.connect() as conn:
-        marac_api.publish_agenda(meeting_id, PublishRequest(), caller("chair"), conn, site.platform)
+    marac_api.publish_agenda(meeting_id, PublishRequest(), caller("chair"), site.platform)
     today = held + dt.timedelta(days=1)  # the meeting has been held
     site.platform.today = lambda: today
     quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"

@@ -102,8 +102,9 @@ def test_up_names_the_database_when_it_cannot_be_reached(tmp_path, kafka_bootstr
 
 def test_publishing_to_a_broker_that_is_down_fails_loudly(platform):
     down = f"127.0.0.1:{free_port()}"
+    publisher = Publisher(down, platform.codec, platform.topics)  # connects on first send
     with pytest.raises(BrokerUnavailable) as caught:
-        Publisher(down, platform.codec, platform.topics)
+        publisher.publish([referral_event()])
     assert f"Kafka broker at {down} is not reachable" in str(caught.value)
 
 

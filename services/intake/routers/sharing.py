@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from projections.sharing import access_log, match_proposals
 from services.intake.auth import require_role
-from services.intake.deps import Db, PlatformDep
+from services.intake.deps import Db, Idempotency, PlatformDep
+from services.kernel.commands import CommandSession
 from services.kernel.events import new_event
 from services.sharing.service import Caller
 
@@ -78,7 +79,7 @@ class ErasureResult(BaseModel):
 )
 def erase_subject(caller: Dpo, request: ErasureRequest, platform: PlatformDep) -> ErasureResult:
     event = platform.sharing.erasure_event(request.subject_id, request.reason, caller)
-    platform.publisher.publish([event])
+    platform.record([event])
     return ErasureResult(
         subject_id=request.subject_id,
         keys_destroyed=event.payload["keys_destroyed"],
@@ -128,9 +129,21 @@ class MatchDecision(BaseModel):
     responses={404: {"description": "no such proposal"}, 409: {"description": "already decided"}},
 )
 def decide_match(
-    proposal_id: str, body: MatchDecision, caller: Coordinator, db: Db, platform: PlatformDep
+    proposal_id: str,
+    body: MatchDecision,
+    caller: Coordinator,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
 ) -> MatchProposal:
-    row = db.execute(
+    with platform.commands.begin(idempotency) as command:
+        return command.answer(_decide_match(command, caller, proposal_id, body), 200)
+
+
+def _decide_match(
+    command: CommandSession, caller: Caller, proposal_id: str, body: MatchDecision
+) -> MatchProposal:
+    """Decided on the proposal as it is now: two coordinators cannot both decide it."""
+    row = command.conn.execute(
         select(match_proposals).where(match_proposals.c.proposal_id == proposal_id)
     ).first()
     if row is None:
@@ -149,7 +162,7 @@ def decide_match(
         agency=caller.agency,
         actor=caller.user,
     )
-    platform.publisher.publish([event])
+    command.record([event])
     return MatchProposal.model_validate(
         {**row._mapping, "status": body.decision, "decided_by": f"{caller.user} ({caller.agency})"}
     )

@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -417,21 +416,3 @@ PostedForm = Annotated[FormData, Depends(checked_form)]
 
 
 # -- waiting for the read model --------------------------------------------------------------
-
-
-def wait_for(platform: Platform, found: Callable[[Any], bool], timeout: float = 8.0) -> bool:
-    """Poll the read model (a fresh connection each time) until ``found(conn)`` is true.
-
-    Projections are asynchronous: a page that follows a command waits briefly for the
-    projector so the user sees their change; if it takes longer the page says so.
-    """
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while True:
-        with platform.engine.connect() as conn:
-            if found(conn):
-                return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.5)

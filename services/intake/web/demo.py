@@ -110,9 +110,7 @@ def _referral(victim: str, dob: str, perpetrator: str, yes: int, children: list,
 
 
 def _seed_cases(platform: Platform, say: Callable[[str], None]) -> None:
-    from services.intake.web.core import wait_for
     from services.marac import api as marac_api
-    from services.marac import queries
     from services.marac.intake import ReferralRefused, submit_referral
     from services.marac.models import MeetingRequest, ReferralRequest
 
@@ -175,16 +173,15 @@ def _seed_cases(platform: Platform, say: Callable[[str], None]) -> None:
         ),
     ]
     for caller, body in cases:
-        with platform.engine.connect() as conn:
-            try:
+        try:
+            with platform.commands.begin() as command:
                 submission = submit_referral(
-                    platform, conn, caller, ReferralRequest.model_validate(body)
+                    platform, command.conn, caller, ReferralRequest.model_validate(body)
                 )
-            except ReferralRefused as exc:
-                say(f"  demo referral refused: {exc}")
-                continue
-        platform.publisher.publish(submission.events)
+                command.record(submission.events)
+        except ReferralRefused as exc:
+            say(f"  demo referral refused: {exc}")
+            continue
         referral_id = submission.accepted.referral_id
-        wait_for(platform, lambda c, r=referral_id: queries.referral(c, r) is not None, 15)
         case_id = submission.accepted.case_id
         say(f"  referral {referral_id}: {body['victim']['name']}, case {case_id}")

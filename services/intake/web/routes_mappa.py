@@ -22,11 +22,9 @@ from services.intake.web.core import (
     redirect,
     render,
     require,
-    wait_for,
 )
 from services.intake.web.referral_form import Errors, check_date, date_parts, text
 from services.mappa import api as mappa_api
-from services.mappa import queries as mappa_queries
 from services.mappa.models import RecordReviewRequest, SetLevelRequest
 from services.sharing.service import Caller
 
@@ -128,13 +126,6 @@ def _form_page(request, template, nominal_id, caller, values, errors: Errors | N
     return render(request, template, context, status_code=400 if errors else 200)
 
 
-def _wait_for_event(platform, nominal_id: str, event_id: str) -> None:
-    def applied(conn) -> bool:
-        return any(e.event_id == event_id for e in mappa_queries.load_events(conn, nominal_id))
-
-    wait_for(platform, applied)
-
-
 REVIEW_ORDER = ["held_on", "outcome", "next_review_on", "attended_agencies"]
 
 
@@ -177,10 +168,7 @@ def record_review(request: Request, nominal_id: str, caller: Coordinator, form: 
             attended_agencies=values["attended_agencies"],
         )
         writer = mappa_api.mappa_writer(caller, platform)
-        with platform.engine.connect() as conn:
-            accepted = mappa_api.record_review(
-                nominal_id, body, writer, platform, conn, mappa_api.recent_writes(request)
-            )
+        mappa_api.record_review(nominal_id, body, writer, platform)
     except ValidationError as exc:
         errors = Errors()
         for problem in exc.errors():
@@ -200,7 +188,6 @@ def record_review(request: Request, nominal_id: str, caller: Coordinator, form: 
             _problems(exc, REVIEW_ORDER),
             REVIEW_ORDER,
         )
-    _wait_for_event(platform, nominal_id, accepted.event_id)
     return redirect(request, f"/mappa/nominals/{nominal_id}?done=review")
 
 
@@ -254,10 +241,7 @@ def set_level(request: Request, nominal_id: str, caller: Coordinator, form: Post
     )
     writer = mappa_api.mappa_writer(caller, platform)
     try:
-        with platform.engine.connect() as conn:
-            accepted = mappa_api.set_level(
-                nominal_id, body, writer, platform, conn, mappa_api.recent_writes(request)
-            )
+        mappa_api.set_level(nominal_id, body, writer, platform)
     except HTTPException as exc:
         if exc.status_code not in (409, 422):
             raise
@@ -270,5 +254,4 @@ def set_level(request: Request, nominal_id: str, caller: Coordinator, form: Post
             _problems(exc, LEVEL_ORDER),
             LEVEL_ORDER,
         )
-    _wait_for_event(platform, nominal_id, accepted.event_id)
     return redirect(request, f"/mappa/nominals/{nominal_id}?done=level")

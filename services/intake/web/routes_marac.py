@@ -15,7 +15,6 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from projections.marac import marac_referrals
-from projections.sharing import match_proposals
 from services.intake.disclosure import Stored, disclose
 from services.intake.routers import sharing as sharing_api
 from services.intake.web.core import (
@@ -27,7 +26,6 @@ from services.intake.web.core import (
     redirect,
     render,
     require,
-    wait_for,
 )
 from services.intake.web.referral_form import Errors, check_date, date_parts, text
 from services.marac import agendas, queries
@@ -173,7 +171,6 @@ def schedule_meeting(request: Request, caller: Coordinator, form: PostedForm):
             _meeting_form_context(request, values, _field_errors(exc)),
             400,
         )
-    wait_for(platform, lambda conn: queries.meeting(conn, meeting.meeting_id) is not None)
     return redirect(request, f"/marac/meetings/{meeting.meeting_id}?scheduled=1")
 
 
@@ -261,16 +258,15 @@ def publish(request: Request, meeting_id: str, caller: Coordinator, form: Posted
     late_ids = [str(c) for c in form.getlist("late_case_ids")]
     with platform.engine.connect() as conn:
         _meeting_or_404(conn, meeting_id)
-        try:
-            view = marac_api.publish_agenda(
-                meeting_id, PublishRequest(late_case_ids=late_ids), caller, conn, platform
-            )
-        except HTTPException as exc:
-            if exc.status_code != 422:
-                raise
-            raise HTTPException(400, _field_errors(exc).summary()[0]["text"]) from exc
+    try:
+        view = marac_api.publish_agenda(
+            meeting_id, PublishRequest(late_case_ids=late_ids), caller, platform
+        )
+    except HTTPException as exc:
+        if exc.status_code != 422:
+            raise
+        raise HTTPException(400, _field_errors(exc).summary()[0]["text"]) from exc
     version = view.version
-    wait_for(platform, lambda c: len(queries.agenda_versions(c, meeting_id)) >= (version or 0))
     return redirect(request, f"/marac/meetings/{meeting_id}?published={version}")
 
 
@@ -369,7 +365,7 @@ def record_action(
     )
     with platform.engine.connect() as conn:
         try:
-            action = marac_api.assign_action(body, caller, conn, platform)
+            marac_api.assign_action(body, caller, conn, platform)
         except HTTPException as exc:
             if exc.status_code != 422:
                 raise
@@ -379,7 +375,6 @@ def record_action(
                 _action_context(request, meeting_id, case_id, values, _field_errors(exc)),
                 400,
             )
-    wait_for(platform, lambda c: queries.action(c, action.action_id) is not None)
     return redirect(request, f"/marac/meetings/{meeting_id}?recorded={case_id}#case-{case_id}")
 
 
@@ -447,10 +442,9 @@ def action_status(request: Request, action_id: str, caller: Partner, form: Poste
         row = queries.action(conn, action_id)
         if row is None or row["owner_agency"] != caller.agency:
             raise HTTPException(404)
-        marac_api.change_action_status(
-            action_id, ActionStatusRequest(status=outcome, reason=reason), caller, conn, platform
-        )
-    wait_for(platform, lambda c: (queries.action(c, action_id) or {}).get("status") != "open")
+    marac_api.change_action_status(
+        action_id, ActionStatusRequest(status=outcome, reason=reason), caller, platform
+    )
     return redirect(request, f"/marac/actions?updated={action_id}")
 
 
@@ -530,18 +524,9 @@ def decide_match(request: Request, proposal_id: str, caller: Coordinator, form: 
     decision = text(form, "decision")
     if decision not in ("confirmed", "rejected"):
         raise HTTPException(400, "Choose whether these are the same person.")
-    with platform.engine.connect() as conn:
-        sharing_api.decide_match(
-            proposal_id, sharing_api.MatchDecision(decision=decision), caller, conn, platform
-        )
-
-    def decided(conn) -> bool:
-        row = conn.execute(
-            select(match_proposals.c.status).where(match_proposals.c.proposal_id == proposal_id)
-        ).first()
-        return row is not None and row.status != "pending"
-
-    wait_for(platform, decided)
+    sharing_api.decide_match(
+        proposal_id, sharing_api.MatchDecision(decision=decision), caller, platform
+    )
     return redirect(request, f"/persons/matches?decided={decision}")
 
 

@@ -24,7 +24,6 @@ from services.intake.web.core import (
     redirect,
     render,
     require,
-    wait_for,
 )
 from services.intake.web.drafts import Drafts
 from services.marac import api as marac_api
@@ -462,27 +461,25 @@ def _submit(request, caller: Caller, state, draft_id):
     referral, problems = rf.validate_request(body)
     if referral is None:
         return _check_page(request, state, draft_id, _problem_links(draft_id, problems))
-    with platform.engine.connect() as conn:
-        try:
-            submission = submit_referral(platform, conn, caller, referral)
-        except ReferralRefused as exc:
-            message = str(exc)
-            if exc.field == "criteria":
-                message = (
-                    f"This referral meets no MARAC criterion: {message}. "
-                    "If you are referring on professional judgement, give your reasons"
-                )
-            return _check_page(
-                request, state, draft_id, _problem_links(draft_id, [(exc.field, message)])
+    try:
+        with platform.commands.begin() as command:
+            submission = submit_referral(platform, command.conn, caller, referral)
+            command.record(submission.events)
+    except ReferralRefused as exc:
+        message = str(exc)
+        if exc.field == "criteria":
+            message = (
+                f"This referral meets no MARAC criterion: {message}. "
+                "If you are referring on professional judgement, give your reasons"
             )
-    platform.publisher.publish(submission.events)
+        return _check_page(
+            request, state, draft_id, _problem_links(draft_id, [(exc.field, message)])
+        )
     accepted = submission.accepted.model_dump(mode="json")
     accepted["marac_area"] = referral.marac_area
     accepted["sent_at"] = dt.datetime.now(dt.UTC).isoformat()
     state["accepted"] = accepted
     _save(request, caller, draft_id, state)
-    referral_id = accepted["referral_id"]
-    wait_for(platform, lambda conn: queries.referral(conn, referral_id) is not None)
     return redirect(request, _url(draft_id, "sent"))
 
 

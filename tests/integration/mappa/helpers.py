@@ -91,7 +91,9 @@ def read(api, nominal_id: str, agency: str, role: str = "agency_contact") -> dic
 
 
 def mappa_topic_end(api) -> dict:
-    """The mappa.nominals topic's end offsets: unchanged means nothing was published."""
+    """The mappa.nominals topic's end offsets once the relay has published everything stored:
+    unchanged means nothing was recorded."""
+    api.relay.drain()
     topic = api.platform.topics.topic("mappa.nominals")
     return end_offsets(api.platform.bootstrap, [topic])
 

@@ -22,7 +22,9 @@ COORDINATOR = ("marac-coord", "coordinator")
 
 
 def published(api, *streams: str) -> int:
-    """How many messages the streams hold: to prove a refused request published nothing."""
+    """How many messages the streams hold once the relay has published everything stored:
+    to prove a refused request published nothing."""
+    api.relay.drain()
     topics = [api.platform.topics.topic(s) for s in streams]
     return sum(end_offsets(api.platform.bootstrap, topics).values())
 

@@ -34,6 +34,7 @@ STREAMS = ("police.incidents", "persons", "matac.perpetrators")
 
 
 def positions(api) -> dict:
+    api.relay.drain()  # whatever was stored is on the topics
     topics = [api.platform.topics.topic(s) for s in STREAMS]
     return end_offsets(api.platform.bootstrap, topics)
 

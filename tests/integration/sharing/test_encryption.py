@@ -307,7 +307,11 @@ def test_a_flipped_byte_in_a_ciphertext_sends_the_event_to_the_dead_letter_topic
     data = bytearray(platform.codec.encode(platform.sharing.encrypt_event(event)))
     position = bytes(data).index(b"enc:v1:") + len("enc:v1:") + 20
     data[position] = ord("A") if data[position] != ord("A") else ord("B")
-    platform.publisher.send_raw(platform.topics.topic("marac.cases"), b"c-1", bytes(data))
+    # signed after the change, as by someone holding the MAC key: AES-GCM must still catch it
+    mac = platform.signer.sign(b"c-1", bytes(data))
+    platform.publisher.send_raw(
+        platform.topics.topic("marac.cases"), b"c-1", bytes(data), [("tandem_mac", mac)]
+    )
     api.settle()
 
     letters = read_dead_letters(platform.bootstrap, platform.topics.dead_letter("marac.cases"))
