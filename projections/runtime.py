@@ -207,6 +207,13 @@ class Projector:
         assigned = [tp for tp in consumer.assignment() if (tp.topic, tp.partition) in stored]
         if not assigned:
             return
+        for tp in assigned:
+            if tp.partition not in (consumer.partitions_for_topic(tp.topic) or ()):
+                raise TopicDiverged(
+                    f"topic {tp.topic} partition {tp.partition} no longer exists on the broker "
+                    f"but projector {self.projection.name} has applied up to offset "
+                    f"{stored[(tp.topic, tp.partition)][0]}: run `tandem reconcile`"
+                )
         ends = consumer.end_offsets(assigned)
         probes: dict[TopicPartition, tuple[int, str]] = {}
         for tp in assigned:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
+from kafka.admin import NewPartitions, NewTopic
 from kafka.errors import (
     KafkaError,
     OutOfOrderSequenceNumberError,
@@ -99,7 +99,11 @@ def admin_client(bootstrap: str, timeout_ms: int = 10_000) -> KafkaAdminClient:
 def ensure_topics(
     bootstrap: str, topics: Sequence[str], partitions: int, replication: int
 ) -> list[str]:
-    """Create missing topics with infinite retention; returns the names it created."""
+    """Create missing topics with infinite retention; returns the names it created.
+
+    A topic with fewer partitions than configured gets the missing ones back: a broker that
+    lost its state can auto-create a topic with one partition when a client first names it.
+    """
     admin = admin_client(bootstrap)
     try:
         existing = set(admin.list_topics())
@@ -113,6 +117,16 @@ def ensure_topics(
                 created.append(topic)
             except TopicAlreadyExistsError:
                 pass  # another process created it first
+        present = [t for t in topics if t in existing]
+        if present:
+            short = {
+                (d.get("name") or d.get("topic")): NewPartitions(partitions)
+                for d in admin.describe_topics(present)
+                if 0 < len(d.get("partitions") or ()) < partitions
+            }
+            if short:
+                log.warning("restoring partitions of %s", ", ".join(sorted(short)))
+                admin.create_partitions(short)
         return created
     finally:
         admin.close()
@@ -262,7 +276,9 @@ class Publisher:
                 break
             first = errors[0]
             if attempt == 1 and _producer_state_lost(first):
-                log.warning("broker lost this producer's state (%s); resending with a new one", first)
+                log.warning(
+                    "broker lost this producer's state (%s); resending with a new one", first
+                )
                 self.reset()
                 continue
             missing = next(records[i] for i, p in enumerate(placed) if p is None)
