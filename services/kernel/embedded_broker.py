@@ -6,6 +6,7 @@ its data under Tandem's data dir so a restart keeps every event.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -148,7 +149,5 @@ class EmbeddedBroker:
 
 def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
     """Signal the broker's whole process group (it runs in a session of its own)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
