@@ -86,24 +86,24 @@ def cmd_up(args: argparse.Namespace) -> int:
     settings = _settings(args)
     print(f"Starting Tandem (data dir {settings.data_dir.resolve()})")
     stack = Stack(settings)
-    try:
-        stack.start()
-    except StackError as exc:
-        print(f"tandem up: {exc}", file=sys.stderr)
-        return 1
-    if getattr(args, "demo", False):
-        from services.intake.web.demo import seed
+    try:  # whatever happens from here (a failed start, SIGTERM while seeding), stop it all
+        try:
+            stack.start()
+        except StackError as exc:
+            print(f"tandem up: {exc}", file=sys.stderr)
+            return 1
+        if getattr(args, "demo", False):
+            from services.intake.web.demo import seed
 
-        seed(stack.platform)
-    print(f"\nTandem is running at {stack.url}  (API docs: {stack.url}/docs)")
-    print("Press Ctrl-C to stop; data is kept for the next start.", flush=True)
-    try:
+            seed(stack.platform)
+        print(f"\nTandem is running at {stack.url}  (API docs: {stack.url}/docs)")
+        print("Press Ctrl-C to stop; data is kept for the next start.", flush=True)
         stack.wait()
     except KeyboardInterrupt:
-        print("\nStopping...")
+        print("\nStopping...", flush=True)
     finally:
         stack.stop()
-    print("Stopped.")
+    print("Stopped.", flush=True)
     return 0
 
 
@@ -328,8 +328,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import TopicPartition
 
+    from services.kernel import bus
     from services.kernel.codec import DecodeError
     from services.kernel.conform import to_json
 
@@ -339,8 +340,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
         if args.topic.startswith(platform.topics.prefix + ".")
         else platform.topics.topic(args.topic)
     )
-    consumer = KafkaConsumer(
-        bootstrap_servers=platform.bootstrap,
+    consumer = bus.consumer(
+        platform.bootstrap,
         enable_auto_commit=False,
         consumer_timeout_ms=None if args.follow else 2000,
     )

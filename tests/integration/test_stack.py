@@ -171,3 +171,54 @@ def test_every_command_has_help():
         text = sub.format_help()
         assert sub.description, path
         assert "--data-dir" in text, path
+
+
+def _processes_using(path: Path) -> list[str]:
+    """Command lines of live processes that name ``path`` (e.g. a broker on its data dir)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(path) in cmdline:
+            found.append(f"{entry.name}: {cmdline}")
+    return found
+
+
+def test_sigterm_stops_tandem_up_and_every_process_it_started(tmp_path):
+    import os
+    import signal
+
+    data_dir = tmp_path / "data"
+    env = {
+        **os.environ,
+        "TANDEM_DATA_DIR": str(data_dir),
+        "TANDEM_EMBEDDED_KAFKA_PORT": str(free_port()),
+        "TANDEM_HTTP_PORT": str(free_port()),
+    }
+    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    env.pop("TANDEM_KAFKA_BOOTSTRAP", None)
+    up = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "up"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    try:
+        assert up.stdout is not None
+        for line in up.stdout:
+            lines.append(line)
+            if "Tandem is running" in line:
+                break
+        assert any("Tandem is running" in line for line in lines), "".join(lines)
+        assert _processes_using(data_dir / "broker"), "the embedded broker should be running"
+        up.send_signal(signal.SIGTERM)
+        rest, _ = up.communicate(timeout=60)
+    finally:
+        if up.poll() is None:
+            up.kill()
+    assert up.returncode == 0, "".join(lines) + rest
+    assert "Stopped." in rest
+    assert _processes_using(data_dir / "broker") == []
