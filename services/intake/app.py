@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from starlette.staticfiles import StaticFiles
 
 from projections.runtime import ProjectorStatus
 from services.bootstrap import Platform
@@ -14,6 +16,7 @@ from services.intake import web
 from services.intake.routers import health, sharing
 from services.kernel.commands import AlreadyAnswered, IdempotencyConflict
 from services.kernel.relay import RelayStatus
+from services.kernel.settings import PROJECT_ROOT
 from services.mappa import api as mappa_api
 from services.marac import api as marac_api
 from services.matac import api as matac_api
@@ -25,6 +28,8 @@ def create_app(
     relay: RelayStatus | None = None,
 ) -> FastAPI:
     app = FastAPI(
+        docs_url=None,  # served below from local assets: no public CDN on this origin
+        redoc_url=None,
         title="Tandem",
         version="0.1.0",
         summary="Multi-agency domestic abuse case sharing: MARAC, MATAC and MAPPA.",
@@ -44,8 +49,69 @@ def create_app(
     app.include_router(mappa_api.router)
     app.include_router(matac_api.router)
     web.mount(app)  # the web pages, and GOV.UK Frontend's assets at /assets
+    _api_reference(app)
     _handle_command_outcomes(app)
+    _api_headers(app)
     return app
+
+
+DOCS_ASSETS = PROJECT_ROOT / "node_modules"
+
+
+def _api_reference(app: FastAPI) -> None:
+    """/docs and /redoc with Swagger UI and ReDoc from npm packages served here.
+
+    FastAPI's defaults load them from a public CDN: blank offline, and third-party script on
+    the same origin as the cookie-authenticated pages.
+    """
+    swagger = DOCS_ASSETS / "swagger-ui-dist"
+    redoc = DOCS_ASSETS / "redoc" / "bundles"
+    if swagger.is_dir():
+        app.mount("/docs-assets/swagger", StaticFiles(directory=swagger), name="swagger-assets")
+    if redoc.is_dir():
+        app.mount("/docs-assets/redoc", StaticFiles(directory=redoc), name="redoc-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title}: API reference",
+            swagger_js_url="/docs-assets/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/swagger/favicon-32x32.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc_page() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title}: API reference",
+            redoc_js_url="/docs-assets/redoc/redoc.standalone.js",
+            with_google_fonts=False,
+        )
+
+
+API_HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+"""For HTML the API returns (the printable agenda): no script at all, never framed."""
+
+
+def _api_headers(app: FastAPI) -> None:
+    """API answers carry decrypted personal data: never cached, never sniffed or framed."""
+
+    @app.middleware("http")
+    async def no_store(request: Request, call_next):
+        response = await call_next(request)
+        if request.url.path.startswith("/api/"):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            if response.headers.get("content-type", "").startswith("text/html"):
+                response.headers["Content-Security-Policy"] = API_HTML_POLICY
+                response.headers["X-Frame-Options"] = "DENY"
+                response.headers["Referrer-Policy"] = "same-origin"
+        return response
 
 
 STORE_RETRY_AFTER_SECONDS = 5

@@ -44,6 +44,7 @@ ROLE_AGENCY_TYPES: dict[str, set[str] | None] = {
 """Which kinds of party may hold a role; None means any party to the agreement."""
 
 _PREFIX = "tdm1"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class TokenError(ValueError):
@@ -87,6 +88,8 @@ class TokenSigner:
         return f"{_PREFIX}.{body_text}.{self._mac(body_text.encode())}"
 
     def verify(self, token: str) -> Caller:
+        if not token.isascii():  # a header or cookie with other bytes was once a 500
+            raise TokenError("the bearer token is malformed")
         try:
             prefix, body, mac = token.split(".")
         except ValueError:
@@ -94,8 +97,11 @@ class TokenSigner:
         if prefix != _PREFIX or not hmac.compare_digest(mac, self._mac(body.encode())):
             raise TokenError("the bearer token is not valid here")
         padded = body + "=" * (-len(body) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-        return Caller(user=claims["sub"], agency=claims["agency"], role=claims["role"])
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(padded))
+            return Caller(user=claims["sub"], agency=claims["agency"], role=claims["role"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TokenError("the bearer token is malformed") from exc
 
 
 def _unauthorised(detail: str) -> HTTPException:
@@ -112,6 +118,14 @@ def current_caller(request: Request) -> Caller:
         token = request.cookies.get("tandem_session", "")
         if not token:
             raise _unauthorised("this route needs an Authorization: Bearer token")
+        if request.method not in SAFE_METHODS:
+            # A browser sends the session cookie with any cross-site form post, so an API
+            # write authenticated by the cookie alone would be open to CSRF: the pages post
+            # to their own routes (with a CSRF token); API clients send a bearer token.
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail="API changes need an Authorization: Bearer token, not the web session",
+            )
     elif scheme.lower() != "bearer":
         raise _unauthorised("use the Bearer scheme: Authorization: Bearer <token>")
     platform = request.app.state.platform

@@ -405,7 +405,7 @@ async def checked_form(request: Request) -> FormData:
             status.HTTP_400_BAD_REQUEST, "The form has expired. Go back and try again."
         )
     expected = csrf_token(request)
-    if not hmac.compare_digest(sent, expected):
+    if not hmac.compare_digest(sent.encode(), expected.encode()):
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, "The form has expired. Go back and try again."
         )
@@ -413,6 +413,3 @@ async def checked_form(request: Request) -> FormData:
 
 
 PostedForm = Annotated[FormData, Depends(checked_form)]
-
-
-# -- waiting for the read model --------------------------------------------------------------

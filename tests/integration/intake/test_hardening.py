@@ -1,0 +1,72 @@
+"""What an attacker and a fuzzer found at the HTTP edge: no 500s, no cached personal data,
+no CDN script on the cookie's origin, no CSRF through the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.marac.referral_data import referral
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_non_ascii_bearer_token_is_401_not_500(api):
+    response = api.client.get(
+        "/api/marac/meetings", headers={"Authorization": b"Bearer tdm1.\xc3\xa9\xff.\xff"}
+    )
+    assert response.status_code == 401
+    response = api.client.get(
+        "/api/marac/meetings", headers={"Authorization": "Bearer tdm1.e30.AAAA"}
+    )  # a well-formed token with a bad signature
+    assert response.status_code == 401
+
+
+def test_a_non_ascii_session_cookie_is_refused_not_a_500(api):
+    cookie = {"Cookie": b"tandem_session=tdm1.\xc3\xa9\xff.x"}  # raw bytes, as a client may
+    assert api.client.get("/api/marac/meetings", headers=cookie).status_code == 401
+    page = api.client.get("/marac/meetings", headers=cookie, follow_redirects=False)
+    assert page.status_code in (302, 303, 307)
+
+
+def test_the_session_cookie_alone_cannot_change_anything_through_the_api(api):
+    token = api.platform.token_signer.issue("idva@idva-oxon", "idva-oxon", "referrer")
+    api.client.cookies.set("tandem_session", token)
+    try:
+        assert api.client.get("/api/marac/meetings").status_code == 200  # reading is fine
+        response = api.client.post("/api/marac/referrals", json=referral())
+        assert response.status_code == 403
+        assert "Bearer" in response.json()["detail"]
+    finally:
+        api.client.cookies.clear()
+
+
+def test_api_answers_are_never_cached_and_api_html_runs_no_script(api):
+    coordinator = api.headers("marac-coord", "coordinator")
+    meeting = api.client.post(
+        "/api/marac/meetings",
+        json={"marac_area": "oxford", "meeting_date": "2099-01-08"},
+        headers=coordinator,
+    )
+    assert meeting.status_code == 201, meeting.text
+    assert meeting.headers["Cache-Control"] == "no-store"
+    meeting_id = meeting.json()["meeting_id"]
+    printable = api.client.get(
+        f"/api/marac/meetings/{meeting_id}/agenda?format=html", headers=coordinator
+    )
+    assert printable.status_code == 200
+    assert printable.headers["Cache-Control"] == "no-store"
+    assert "script-src" not in printable.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in printable.headers["Content-Security-Policy"]
+    assert printable.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_api_reference_loads_its_assets_from_here(api):
+    for path, asset in (
+        ("/docs", "/docs-assets/swagger/swagger-ui-bundle.js"),
+        ("/redoc", "/docs-assets/redoc/redoc.standalone.js"),
+    ):
+        page = api.client.get(path)
+        assert page.status_code == 200
+        assert asset in page.text
+        assert "cdn" not in page.text.lower()
+        assert api.client.get(asset).status_code == 200
