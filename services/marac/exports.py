@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from services.kernel.spreadsheet import SafeWriter
 from services.marac.domain.returns import QuarterlyReturn, ReturnRow
 from services.marac.models import AgendaView
 from services.sharing.service import Caller
@@ -32,7 +32,7 @@ def _text(value) -> str:
 
 def agenda_csv(agenda: AgendaView) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(["# OFFICIAL-SENSITIVE"])
     writer.writerow(AGENDA_COLUMNS)
     for case, rolls_over in [(c, False) for c in agenda.cases] + [
@@ -80,7 +80,7 @@ def _return_row(marac: str, quarter: str, row: ReturnRow) -> list:
 
 def quarterly_return_csv(result: QuarterlyReturn, quarter_text: str) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(RETURN_COLUMNS)
     for row in (*result.rows, result.total):
         writer.writerow(_return_row(result.marac_id, quarter_text, row))

