@@ -728,6 +728,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from services.kernel.bus import BrokerUnavailable, PublishError
 
+    # Everything Tandem writes (SQLite files, keys, the broker's data and control file, which
+    # holds the token that can stop or reset the broker) is for its owner alone.
+    os.umask(0o077)
+
     try:
         return args.func(args) or 0
     except (SettingsError, BrokerUnavailable, PublishError) as exc:

@@ -7,10 +7,13 @@ started are stopped and ``StackError`` names the component and the reason.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import uvicorn
 
@@ -28,6 +31,32 @@ class StackError(RuntimeError):
     def __init__(self, component: str, reason: str):
         self.component = component
         super().__init__(f"{component} did not start: {reason}")
+
+
+def secure_data_dir(path: Path, depth: int = 3) -> None:
+    """Create the data dir owner-only (0700); refuse one that group or others can open.
+
+    It holds the read models, the key vault, the keys and the broker's control file: any
+    local user who can read it can read every case. Files found wider than 0600 (or folders
+    wider than 0700) are named with the command that fixes them.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    wide = []
+    level = {path: 0}
+    for item in [path, *path.rglob("*")]:
+        parent_level = level.get(item.parent, 0)
+        level[item] = parent_level + 1 if item != path else 0
+        if level[item] > depth or item.is_symlink():
+            continue
+        mode = stat.S_IMODE(item.lstat().st_mode)
+        if mode & 0o077:
+            wide.append(f"{item} ({mode:04o})")
+    if wide:
+        shown = ", ".join(wide[:5]) + (f" and {len(wide) - 5} more" if len(wide) > 5 else "")
+        raise PermissionError(
+            f"the data dir must be readable by its owner only, but {shown} can be read by "
+            f"group or others; fix it with: chmod -R go-rwx {path}"
+        )
 
 
 def default_bootstrap(settings: Settings) -> str:
@@ -61,7 +90,11 @@ class Stack:
 
     def _start(self, ready_timeout: float) -> None:
         settings = self.settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        os.umask(0o077)  # every file the stack (and its broker) creates: owner only
+        try:
+            secure_data_dir(settings.data_dir)
+        except PermissionError as exc:
+            raise StackError("data dir", str(exc)) from exc
         if settings.uses_embedded_broker:
             self.broker = EmbeddedBroker(settings.data_dir / "broker", settings.embedded_kafka_port)
             try:

@@ -222,3 +222,33 @@ def test_sigterm_stops_tandem_up_and_every_process_it_started(tmp_path):
     assert up.returncode == 0, "".join(lines) + rest
     assert "Stopped." in rest
     assert _processes_using(data_dir / "broker") == []
+
+
+def test_the_data_dir_is_owner_only_and_a_wider_one_is_refused(tmp_path):
+    import os
+    import stat
+
+    data_dir = tmp_path / "data"
+    os.umask(0o022)  # a permissive umask: the stack must not depend on the caller's
+    stack = Stack(embedded_settings(data_dir), say=lambda _: None)
+    stack.start()
+    stack.stop()
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    wide = [
+        p
+        for p in [data_dir, *data_dir.rglob("*")]
+        if not p.is_symlink() and stat.S_IMODE(p.lstat().st_mode) & 0o077
+    ]
+    assert wide == []
+    for name in ("tandem.db", "vault.db"):
+        assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600
+
+    (data_dir / "tandem.db").chmod(0o644)
+    with pytest.raises(StackError) as refused:
+        Stack(embedded_settings(data_dir), say=lambda _: None).start()
+    assert "tandem.db" in str(refused.value) and "chmod -R go-rwx" in str(refused.value)
+    (data_dir / "tandem.db").chmod(0o600)
+    data_dir.chmod(0o755)
+    with pytest.raises(StackError) as refused:
+        Stack(embedded_settings(data_dir), say=lambda _: None).start()
+    assert "0755" in str(refused.value)
