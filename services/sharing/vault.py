@@ -8,10 +8,12 @@ Plain SQLAlchemy Core, so it runs on SQLite and PostgreSQL alike.
 """
 
 import os
+import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from services.sharing.data_classes import is_data_class
@@ -41,10 +43,34 @@ class KeyVault:
         kek: KekProvider,
         *,
         cache: KeyCache | None = None,
+        erasure_check_seconds: float = 1.0,
     ) -> None:
         self._engine = engine
         self._kek = kek
         self._cache = cache if cache is not None else KeyCache()
+        self._erasure_check_seconds = erasure_check_seconds
+        self._erasures_seen: int | None = None
+        self._erasures_checked_at = float("-inf")
+        self._watch_lock = threading.Lock()
+
+    def _watch_erasures(self) -> None:
+        """Drop every cached key within a second of an erase done by any process.
+
+        The tombstone table is shared by every process that uses this vault: when its size
+        changes, someone erased a subject, and this process's cached keys may include theirs.
+        """
+        now = time.monotonic()
+        if now - self._erasures_checked_at < self._erasure_check_seconds:
+            return
+        with self._watch_lock:
+            if now - self._erasures_checked_at < self._erasure_check_seconds:
+                return
+            with self._engine.connect() as connection:
+                count = connection.execute(select(func.count()).select_from(erasures)).scalar_one()
+            if self._erasures_seen is not None and count != self._erasures_seen:
+                self._cache.clear()
+            self._erasures_seen = count
+            self._erasures_checked_at = time.monotonic()
 
     def create_schema(self) -> None:
         """Create the vault's tables if missing; never drops anything."""
@@ -52,6 +78,7 @@ class KeyVault:
 
     def data_key_for_encryption(self, subject_id: str, data_class: str) -> bytes:
         """The key to encrypt with, created on first use; refuses an erased subject."""
+        self._watch_erasures()
         if not is_data_class(data_class):
             raise ValueError(f"unknown data class {data_class!r}")
         if not subject_id or len(subject_id) > SUBJECT_ID_MAX_LENGTH:
@@ -74,6 +101,7 @@ class KeyVault:
         Raises UnknownKey if no key ever existed: ciphertext naming such a key was not
         written by this platform.
         """
+        self._watch_erasures()
         cached = self._cache.get((subject_id, data_class))
         if cached is not None:
             return cached
@@ -93,6 +121,7 @@ class KeyVault:
         Only a speed-up: keys land in the cache, and ``data_key`` / ``data_key_for_encryption``
         still decide every case (erased subjects, unknown keys, races) one key at a time.
         """
+        self._watch_erasures()
         missing = sorted({p for p in pairs if self._cache.get(p) is None})
         if not missing:
             return

@@ -218,3 +218,18 @@ def test_keys_are_only_made_for_known_classes_and_sensible_subject_ids(vault: Ke
         vault.data_key_for_encryption("", "victim.identity")
     with pytest.raises(ValueError):
         vault.data_key_for_encryption("x" * 129, "victim.identity")
+
+
+def test_an_erase_in_another_process_stops_this_process_decrypting_within_a_second(
+    engine: sqlalchemy.Engine, kek: LocalKeyFileProvider
+) -> None:
+    import time
+
+    reader = KeyVault(engine, kek, erasure_check_seconds=0.2)  # a running web app
+    eraser = KeyVault(engine, kek)  # `tandem erase` in another process
+    eraser.create_schema()
+    key = eraser.data_key_for_encryption("person-9", "victim.identity")
+    assert reader.data_key("person-9", "victim.identity") == key  # now cached here
+    eraser.erase("person-9")
+    time.sleep(0.3)
+    assert reader.data_key("person-9", "victim.identity") is None
