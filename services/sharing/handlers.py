@@ -63,6 +63,9 @@ def match_decided(conn: Connection, event: Event) -> None:
 
 def subject_erased(conn: Connection, event: Event) -> None:
     p = event.payload
+    # An erased person must never be matched again: a new referral with the same name and
+    # date of birth is a new person (matching the erased one made every such referral fail).
+    conn.execute(person_terms.delete().where(person_terms.c.person_id == p["subject_id"]))
     conn.execute(erasure_log.delete().where(erasure_log.c.subject_id == p["subject_id"]))
     conn.execute(
         erasure_log.insert().values(

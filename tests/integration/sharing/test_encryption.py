@@ -383,3 +383,19 @@ def test_the_audit_trail_answers_who_saw_this_victim(api):
         "victim.identity", "victim.address", "victim.contact", "victim.demographics",
         "victim.health",
     }  # fmt: skip
+
+
+def test_an_erased_victim_referred_again_is_a_new_person(api):
+    idva = api.headers("idva-oxon", "referrer")
+    first = submit(api, referral(yes=16))
+    victim = first["victim"]["person_id"]
+    erased = api.client.post(
+        "/api/sharing/erasures",
+        json={"subject_id": victim, "reason": "Right to erasure request DPO-2026-001"},
+        headers=api.headers("idva-oxon", "dpo"),
+    )
+    assert erased.status_code == 201, erased.text
+    again = api.client.post("/api/marac/referrals", json=referral(yes=16), headers=idva)
+    assert again.status_code == 201, again.text
+    assert again.json()["victim"]["person_id"] != victim
+    assert again.json()["victim"]["match"] != "exact"
