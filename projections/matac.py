@@ -43,12 +43,18 @@ matac_perpetrators = Table(
     metadata,
     Column("person_id", String(64), primary_key=True),
     # The latest date of birth consistent with every age recorded on the person's incidents:
-    # ages are derived from it as the youngest the person can be, so no child is ranked.
+    # when no date of birth is recorded, ages are derived from it as the youngest the person
+    # can be, so no child is ranked.
     Column("born_on_or_before", Date),
     # The latest incident (by date, then incident id) that carries the suspect's name.
     Column("name_event_id", String(64)),
     Column("name_incident_id", String(64)),
     Column("name_occurred_on", Date),
+    # The latest incident (by date, then incident id) that carries the suspect's date of
+    # birth (encrypted in its payload): when there is one, ages come from that date of birth.
+    Column("birth_event_id", String(64)),
+    Column("birth_incident_id", String(64)),
+    Column("birth_occurred_on", Date),
 )
 
 matac_status_changes = Table(

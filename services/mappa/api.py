@@ -3,10 +3,13 @@
 Who may do what
     Commands (POST) need the ``mappa_coordinator`` role, which only police, probation, prisons
     and coordinator parties may hold, and the caller's agency must be a party to MAPPA under
-    the agreement in force (the MARAC coordination team, for one, is not). Reads are open to
-    every authenticated party; what each sees of identity, offence, address risk and minutes
-    is decided field by field by the agreement for the ``mappa`` purpose (see
-    ``services.mappa.records``), and every decrypting read is audited.
+    the agreement in force (the MARAC coordination team, for one, is not). Reads are for
+    MAPPA parties only, whatever their role: an agency with no ``mappa`` purpose in any
+    agreement in force (an IDVA service, the MARAC coordination team) gets 404 for a record,
+    exactly as for a nominal that does not exist, and 403 for the reviews lists and the
+    figures. What a MAPPA party sees of identity, offence, address risk and minutes is decided
+    field by field by the agreement for the ``mappa`` purpose (see ``services.mappa.records``),
+    and every decrypting read is audited.
 
 Errors
     422: a malformed request, naming the field. 409: a domain rule refuses the command; the
@@ -61,15 +64,22 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 _MappaCoordinator = Annotated[Caller, Depends(require_role("mappa_coordinator"))]
 
 
+def mappa_reader(caller: CurrentCaller, platform: PlatformDep) -> Caller:
+    """A caller whose agency is a party to MAPPA under an agreement in force (403 otherwise).
+
+    The read routes call it in their body rather than declaring it as a dependency, so the
+    web pages, which call those functions directly, are refused the same way.
+    """
+    try:
+        intake.check_party(platform, caller)
+    except intake.NotAParty as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+    return caller
+
+
 def mappa_writer(caller: _MappaCoordinator, platform: PlatformDep) -> Caller:
     """A MAPPA coordinator whose agency is a party to MAPPA under the agreement in force."""
-    if intake.mappa_party(platform, caller.agency) is None:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            detail=f"{caller.agency} is not a party to MAPPA under the information sharing "
-            "agreement in force",
-        )
-    return caller
+    return mappa_reader(caller, platform)
 
 
 Writer = Annotated[Caller, Depends(mappa_writer)]
@@ -160,6 +170,7 @@ def register_nominal(
     idempotency: Idempotency = None,
 ) -> CommandAccepted:
     _check_agency(platform, ("lead_agency",), body.lead_agency)
+    # A date of birth on or after registered_on is refused by the request model.
     if body.date_of_birth >= platform.today():
         raise _unprocessable(
             ("date_of_birth",), "date_of_birth must be in the past", body.date_of_birth.isoformat()
@@ -222,9 +233,11 @@ def assign_category(
     "/nominals/{nominal_id}/level",
     response_model=CommandAccepted,
     summary="Set the management level (MappaLevelSet)",
-    description="Restarts the review clock: the next review is due one policy interval after "
-    "`effective_on` (level 3: 8 weeks, level 2: 16 weeks, level 1: 12 months by default) "
-    "unless the panel gives `next_review_on`. Level 3 needs `senior_oversight_need`.",
+    description="Does not restart the review clock: the next review is due one interval of "
+    "the new level (level 3: 8 weeks, level 2: 16 weeks, level 1: 12 months by default) after "
+    "the last review, or after registration when there has been none, so raising the level of "
+    "a nominal whose review is long past makes it overdue at once; unless the panel gives "
+    "`next_review_on`. Level 3 needs `senior_oversight_need`.",
     responses=COMMAND_RESPONSES,
 )
 def set_level(
@@ -338,9 +351,9 @@ def end_management(
     description="Category, level with its full history and reasons, lead agency, key dates, "
     "reviews and the next review (with `status` overdue/due/scheduled). Identity, offence, "
     "address risk and minutes are shown or withheld per the agreement for `mappa`, with the "
-    "reason; minutes also need attendance. Shows the read model: call after the projection "
-    "has caught up with a command.",
-    responses={404: {"description": "no such nominal"}},
+    "reason; minutes also need attendance. An agency that is no party to MAPPA gets 404, as "
+    "for an unknown nominal.",
+    responses={404: {"description": "no such nominal, or the caller is no MAPPA party"}},
 )
 def get_nominal(
     nominal_id: NominalId, caller: CurrentCaller, platform: PlatformDep, db: Db
@@ -377,8 +390,9 @@ AreaFilter = Annotated[
     summary="Overdue reviews, and reviews due in the next N days",
     description="Overdue reviews come first (earliest due first) and are counted apart, so "
     "none is missed. `overdue=true` lists only overdue ones. Without `due_within_days`, the "
-    "area policy's horizon (28 days by default) applies. `format=csv` exports the list.",
-    responses=CSV_RESPONSE,
+    "area policy's horizon (28 days by default) applies. `format=csv` exports the list. "
+    "MAPPA parties only (403 otherwise).",
+    responses={**CSV_RESPONSE, 403: {"description": "the caller is no MAPPA party"}},
 )
 def list_reviews(
     caller: CurrentCaller,
@@ -394,6 +408,7 @@ def list_reviews(
     ] = None,
     format: Format = "json",
 ) -> Any:
+    mappa_reader(caller, platform)
     policy = intake.mappa_policy(platform)
     today = platform.today()
     within = policy.due_soon_horizon_days if due_within_days is None else due_within_days
@@ -435,8 +450,8 @@ def list_reviews(
     description="For the reporting year (1 April to 31 March by default, named by the year it "
     "ends in; the current one by default): the nominals managed on the as-at date (the year's "
     "last day, or today while it runs) and those managed at any time in the year, each by "
-    "category x level. `format=csv` exports them.",
-    responses=CSV_RESPONSE,
+    "category x level. `format=csv` exports them. MAPPA parties only (403 otherwise).",
+    responses={**CSV_RESPONSE, 403: {"description": "the caller is no MAPPA party"}},
 )
 def stats(
     caller: CurrentCaller,
@@ -449,6 +464,7 @@ def stats(
     ] = None,
     format: Format = "json",
 ) -> Any:
+    mappa_reader(caller, platform)
     policy = intake.mappa_policy(platform)
     today = platform.today()
     start_month = policy.reporting_year_start_month

@@ -66,6 +66,25 @@ def mappa_party(platform: Platform, agency: str):
     return None
 
 
+class NotAParty(PermissionError):
+    """The caller's agency has no ``mappa`` purpose in any agreement in force."""
+
+
+def check_party(platform: Platform, caller: Caller) -> None:
+    """Refuse a caller whose agency is not a MAPPA party: it may neither read nor write.
+
+    MAPPA records, the reviews lists and the figures are for the parties to MAPPA under the
+    agreement in force (the Responsible Authority, duty-to-co-operate agencies, the MAPPA
+    coordinator); an IDVA service or the MARAC coordination team learns nothing of them,
+    not even that a nominal exists or at what category and level.
+    """
+    if mappa_party(platform, caller.agency) is None:
+        raise NotAParty(
+            f"{caller.agency} is not a party to MAPPA under the information sharing "
+            "agreement in force"
+        )
+
+
 def check_agency(platform: Platform, loc: tuple[str | int, ...], agency: str) -> None:
     """Refuse an agency code no agreement in force names as a party to MAPPA."""
     if mappa_party(platform, agency) is None:

@@ -1,7 +1,11 @@
 """Request and response models of the MAPPA API (they are its OpenAPI reference).
 
-Requests check shape only (types, required fields, lengths, allowed values) and refuse
-unknown fields, so a malformed request is a 422 naming the field. Whether a command makes
+Requests check shape only (types, required fields, lengths, allowed values, and what one
+request shows on its own, such as a date of birth after the registration date) and refuse
+unknown fields, so a malformed request is a 422 naming the field. Types are strict: a date is
+an ISO ``YYYY-MM-DD`` string (``IsoDate``; never a number read as a Unix timestamp), a flag is
+``true`` or ``false`` (never ``0``/``1``), a category or level an integer (never ``true``
+or ``1.0``). Whether a command makes
 sense for the nominal as it stands (category 1 needs a notification end, level 3 needs the
 senior oversight need, nothing after management ended...) is for the domain rules: 409 with
 the rule code.
@@ -10,9 +14,20 @@ the rule code.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from services.intake.models import ProtectedText
 
@@ -41,6 +56,45 @@ LongText = Annotated[str, Field(max_length=10_000)]
 RoshLevel = Literal["low", "medium", "high", "very_high"]
 ReviewStatusName = Literal["overdue", "due", "scheduled", "not_applicable"]
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> dt.date:
+    """Accept a date only as an ISO ``YYYY-MM-DD`` string (JSON) or a ``date`` (Python).
+
+    Pydantic's lax date parsing also takes numbers and numeric strings as Unix timestamps
+    (``0`` is 1 January 1970) and datetimes at midnight; a request date must be a date.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        if _ISO_DATE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError as exc:  # e.g. 2026-02-30
+                raise PydanticCustomError(
+                    "date_parsing", "Input should be a valid date: {problem}", {"problem": str(exc)}
+                ) from None
+        raise PydanticCustomError(
+            "date_parsing", "Input should be a valid date in the format YYYY-MM-DD"
+        )
+    raise PydanticCustomError(
+        "date_type", "Input should be a date as a string in the format YYYY-MM-DD"
+    )
+
+
+def _whole_number(value: Any) -> Any:
+    """Refuse booleans and non-integers before a ``Literal`` of ints (``true`` is not 1)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+IsoDate = Annotated[dt.date, Strict(), BeforeValidator(_iso_date)]
+"""A request date: an ISO ``YYYY-MM-DD`` string, never a number, a boolean or a datetime."""
+Category = Annotated[Literal[1, 2, 3, 4], BeforeValidator(_whole_number)]
+Level = Annotated[Literal[1, 2, 3], BeforeValidator(_whole_number)]
+
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -55,12 +109,12 @@ class RegisterNominalRequest(_Request):
 
     area: Area
     lead_agency: Agency = Field(description="the agency leading the nominal's management")
-    registered_on: dt.date = Field(description="the date MAPPA management here started")
+    registered_on: IsoDate = Field(description="the date MAPPA management here started")
     name: ShortText = Field(min_length=1, description="full name (mappa.identity)")
     aliases: list[ShortText] = Field(
         default_factory=list, max_length=50, description="other names used (mappa.identity)"
     )
-    date_of_birth: dt.date = Field(description="(mappa.identity)")
+    date_of_birth: IsoDate = Field(description="(mappa.identity)")
     visor_reference: ShortText | None = Field(None, description="ViSOR reference (mappa.identity)")
     pnc_id: ShortText | None = Field(
         None, description="Police National Computer id (mappa.identity)"
@@ -68,9 +122,9 @@ class RegisterNominalRequest(_Request):
     probation_reference: ShortText | None = Field(None, description="(mappa.identity)")
     index_offence: LongText = Field(min_length=1, description="(mappa.offence)")
     sentence: LongText | None = Field(None, description="(mappa.offence)")
-    sentence_date: dt.date | None = None
-    release_date: dt.date | None = None
-    licence_end_date: dt.date | None = None
+    sentence_date: IsoDate | None = None
+    release_date: IsoDate | None = None
+    licence_end_date: IsoDate | None = None
     address: LongText | None = Field(
         None, description="where the nominal lives (mappa.address_risk)"
     )
@@ -81,6 +135,17 @@ class RegisterNominalRequest(_Request):
     risk_management_plan: LongText | None = Field(
         None, description="summary of the risk management plan (mappa.minutes)"
     )
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _born_before_registration(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        registered_on = info.data.get("registered_on")  # absent when it was invalid itself
+        if registered_on is not None and value >= registered_on:
+            raise ValueError(
+                f"date_of_birth {value.isoformat()} must be before registered_on "
+                f"{registered_on.isoformat()}"
+            )
+        return value
 
     model_config = ConfigDict(
         extra="forbid",
@@ -115,12 +180,14 @@ class AssignCategoryRequest(_Request):
     """Assign or re-assign the MAPPA category (re-assigning 1 records a changed notification
     end). Category 1 needs ``notification_end`` or ``notification_indefinite``."""
 
-    category: Literal[1, 2, 3, 4]
-    effective_on: dt.date
-    notification_end: dt.date | None = Field(
+    category: Category
+    effective_on: IsoDate
+    notification_end: IsoDate | None = Field(
         None, description="end of the sex offender notification requirements (category 1)"
     )
-    notification_indefinite: bool = Field(False, description="notification for life (category 1)")
+    notification_indefinite: StrictBool = Field(
+        False, description="notification for life (category 1)"
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -136,8 +203,8 @@ class AssignCategoryRequest(_Request):
 class SetLevelRequest(_Request):
     """Set the management level with the reason; level 3 also needs the senior oversight need."""
 
-    level: Literal[1, 2, 3]
-    effective_on: dt.date
+    level: Level
+    effective_on: IsoDate
     reason: LongText = Field(description="why this level (mappa.minutes)")
     decided_by: ShortText | None = Field(
         None, description="who decided, e.g. the panel chair; defaults to the caller"
@@ -147,7 +214,7 @@ class SetLevelRequest(_Request):
         description="level 3: why senior oversight is needed (resources at short notice, "
         "media or public interest) (mappa.minutes)",
     )
-    next_review_on: dt.date | None = Field(
+    next_review_on: IsoDate | None = Field(
         None, description="a next review date the panel chose; otherwise the policy interval"
     )
 
@@ -178,9 +245,9 @@ class RecordReviewRequest(_Request):
     """Record a MAPPA review. Its minutes (``outcome``) are shown only to agencies that attended
     (and the MAPPA coordination unit), on top of the agreement."""
 
-    held_on: dt.date
+    held_on: IsoDate
     outcome: LongText = Field(min_length=1, description="the review's minutes (mappa.minutes)")
-    next_review_on: dt.date | None = Field(
+    next_review_on: IsoDate | None = Field(
         None, description="a next review date the panel chose; otherwise the policy interval"
     )
     attended_agencies: list[Agency] = Field(
@@ -205,7 +272,7 @@ class ChangeLeadAgencyRequest(_Request):
     """Hand lead responsibility to another agency (e.g. police when the licence ends)."""
 
     lead_agency: Agency
-    effective_on: dt.date
+    effective_on: IsoDate
 
     model_config = ConfigDict(
         extra="forbid",
@@ -219,7 +286,7 @@ class TransferRequest(_Request):
 
     direction: Literal["in", "out"]
     other_area: Area
-    effective_on: dt.date
+    effective_on: IsoDate
 
     model_config = ConfigDict(
         extra="forbid",
@@ -235,7 +302,7 @@ class EndManagementRequest(_Request):
     """End MAPPA management in this area. The reason travels in the clear: keep it short and
     free of identity (e.g. "licence and notification periods ended")."""
 
-    ended_on: dt.date
+    ended_on: IsoDate
     reason: ShortText
 
     model_config = ConfigDict(
@@ -296,7 +363,7 @@ class CommandAccepted(BaseModel):
                         "level": 2,
                         "level_set_on": "2026-01-19",
                         "next_review": {
-                            "due_on": "2026-05-11",
+                            "due_on": "2026-05-04",
                             "status": "scheduled",
                             "days_overdue": 0,
                             "set_by_panel": False,
@@ -415,9 +482,9 @@ class NominalRecord(NominalSummary):
                     "level": 2,
                     "level_set_on": "2026-01-19",
                     "next_review": {
-                        "due_on": "2026-05-11",
+                        "due_on": "2026-05-04",
                         "status": "overdue",
-                        "days_overdue": 9,
+                        "days_overdue": 16,
                         "set_by_panel": False,
                         "last_review_on": None,
                     },
@@ -536,9 +603,9 @@ class ReviewsDue(BaseModel):
                             "area": "thames-valley",
                             "lead_agency": "probation-tv",
                             "level": 2,
-                            "due_on": "2026-05-11",
+                            "due_on": "2026-05-04",
                             "status": "overdue",
-                            "days_overdue": 9,
+                            "days_overdue": 16,
                         },
                         {
                             "nominal_id": "mappa-8d0e4a2b6c1f",

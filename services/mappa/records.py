@@ -1,7 +1,9 @@
 """A nominal's record as one caller may see it: structure, plus what the agreement shows.
 
-Structure (area, category, level and its history, lead agency, key dates, the review clock)
-travels in the clear and is shown to every authenticated party. Identity, offence, address
+Only MAPPA parties see a record at all: an agency with no ``mappa`` purpose in any agreement
+in force (an IDVA service, the MARAC coordination team) is answered as if the nominal did not
+exist. Structure (area, category, level and its history, lead agency, key dates, the review
+clock) travels in the clear and is shown to every MAPPA party. Identity, offence, address
 risk and minutes are decrypted by ``disclose`` under the agreement in force for the
 ``mappa`` purpose, so each party sees only the data classes the agreement gives it, and the
 read is audited (one DataAccessed event per nominal whose fields were shown).
@@ -37,6 +39,7 @@ from services.mappa.domain import events as ev
 from services.mappa.domain.nominal import NominalState
 from services.mappa.domain.policy_model import MappaPolicy
 from services.mappa.domain.reviews import days_overdue, review_status
+from services.mappa.intake import mappa_party
 from services.mappa.queries import StoredEvent, fold_events, load_events
 from services.sharing.service import Caller
 
@@ -109,7 +112,10 @@ def nominal_record(
     policy: MappaPolicy,
     route: str,
 ) -> dict[str, Any] | None:
-    """The full record as ``caller`` may see it, or None for an unknown nominal."""
+    """The full record as ``caller`` may see it; None for an unknown nominal, and for a caller
+    whose agency is not a MAPPA party (so ids cannot be probed)."""
+    if mappa_party(platform, caller.agency) is None:
+        return None
     events = load_events(conn, nominal_id)
     state = fold_events(events, policy)
     if state is None:

@@ -18,7 +18,7 @@ withheld, with the agreement that withholds them. Every disclosure is audited.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -32,12 +32,14 @@ from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
 from services.intake.errors import refused
 from services.intake.models import ProtectedText
+from services.kernel.commands import CommandSession
 from services.matac import commands, exports, queries
 from services.matac.config import matac_policy
 from services.matac.domain.cohort import CohortEntry, cohort_measure
 from services.matac.domain.dates import subtract_months
 from services.matac.domain.history import score_history
 from services.matac.domain.json_values import json_number
+from services.matac.domain.model import Perpetrator
 from services.matac.domain.ranking import exclusion_reason
 from services.matac.domain.scoring import Score, score_perpetrator
 from services.matac.models import (
@@ -54,6 +56,7 @@ from services.matac.models import (
     IncidentAccepted,
     IncidentIn,
     IncidentRecord,
+    IsoDate,
     Membership,
     NominationAccepted,
     NominationIn,
@@ -101,7 +104,7 @@ AreaQuery = Annotated[
     ),
 ]
 AsOf = Annotated[
-    dt.date | None,
+    IsoDate | None,
     Query(
         description="the date to score on (default today; not after today)",
         examples=["2026-03-02"],
@@ -216,6 +219,42 @@ def _names(
         for person_id, payload in zip(order, revealed, strict=True)
         if (name := _protected(payload.get("suspect_name"))) is not None
     }
+
+
+def _date_of_birth(value: Any) -> dt.date | str:
+    """A disclosed date of birth as a date, or why there is none to use."""
+    protected = _protected(value)
+    if protected is None:
+        return "none recorded"
+    if protected.status != "shown" or protected.value is None:
+        return protected.reason or protected.status
+    try:
+        return dt.date.fromisoformat(protected.value)
+    except ValueError:
+        return "the recorded date of birth is not a date"
+
+
+def _birth_dates(
+    platform: Platform, caller: Caller, route: str, session: CommandSession | None = None
+) -> queries.BirthDates:
+    """Reads the dates of birth that decide someone's age (few: those near the minimum age on
+    the as-of date) for the caller, under the agreement, audited like any disclosure."""
+
+    def read(records: Sequence[queries.BirthRecord]) -> dict[str, dt.date | str]:
+        revealed = disclose(
+            platform,
+            caller,
+            PURPOSE,
+            route,
+            [Stored("IncidentRecorded", r.event_id, r.payload) for r in records],
+            session,
+        )
+        return {
+            record.person_id: _date_of_birth(payload.get("suspect_date_of_birth"))
+            for record, payload in zip(records, revealed, strict=True)
+        }
+
+    return read
 
 
 def _may_read_profile(db: Connection, caller: Caller, person_id: str) -> None:
@@ -352,7 +391,10 @@ def nominate(
     summary="The ranked, explained list of the most harmful perpetrators per policing area",
     description=(
         "Computed when asked, for the as-of date (default today), so recency decays with "
-        "time. Excludes people under 16, deceased, in custody or away on that date. The top "
+        "time. Excludes people under 16, deceased, in custody or away on that date; the age "
+        "comes from the recorded date of birth when there is one (decrypted for the caller, "
+        "and audited, only when it alone tells whether someone is 16 yet), otherwise it is "
+        "the youngest the recorded ages allow. The top "
         "N per area are listed, plus nominated perpetrators below the cut (marked), each with "
         "the bands and incidents behind the score. Analysts and coordinators. `format=csv` "
         "gives the same rows without the explanations."
@@ -376,7 +418,14 @@ def rankings(
     output: Format = "json",
 ):
     as_of = _date_param("as_of", as_of, platform.today())
-    result = queries.ranking(db, policy, as_of, area=area, top=top)
+    result = queries.ranking(
+        db,
+        policy,
+        as_of,
+        area=area,
+        top=top,
+        birth_dates=_birth_dates(platform, caller, request.url.path),
+    )
     names = _names(platform, db, caller, request.url.path, [r.person_id for r in result.rows])
     members = queries.cohort_members_on(db, as_of)
     ranking = RankingOut(
@@ -444,24 +493,13 @@ def profile(
     facts = queries.person_facts(db, person_id)
     if facts is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident is recorded for {person_id}")
-    score = score_perpetrator(facts.incidents, policy, as_of)
-    perpetrator = facts.perpetrator(as_of)
-    nomination = facts.nomination_on(as_of)
-    exclusion = (
-        queries.AGE_UNKNOWN if perpetrator is None else exclusion_reason(perpetrator, policy, as_of)
-    )
-    if exclusion is None and score.incident_count == 0 and nomination is None:
-        exclusion = "no incident in the look-back window, and not nominated"
-    area = score.area or (nomination.area if nomination else None)
-    position = (
-        queries.position_in_area(db, policy, as_of, area, person_id)
-        if exclusion is None and area is not None
-        else None
-    )
+    route = request.url.path
     memberships = queries.memberships(db, person_id=person_id)
     incidents = queries.incident_rows(db, person_id)
-    identity = queries.identity_payloads(db, [person_id], with_date_of_birth=True).get(person_id)
+    identity = queries.identity_payloads(db, [person_id]).get(person_id)
     items = [Stored("IncidentRecorded", *identity)] if identity else []
+    if facts.birth is not None:
+        items.append(Stored("IncidentRecorded", facts.birth.event_id, facts.birth.payload))
     items += [
         Stored(
             "IncidentRecorded",
@@ -475,17 +513,52 @@ def profile(
         for i in incidents
     ]
     items += [Stored("MatacNominated", n.event_id, n.payload) for n in facts.nominations]
-    revealed = disclose(platform, caller, PURPOSE, request.url.path, items)
+    revealed = disclose(platform, caller, PURPOSE, route, items)
     who = revealed.pop(0) if identity else {}
+    born = revealed.pop(0) if facts.birth is not None else {}
     details, reasons = revealed[: len(incidents)], revealed[len(incidents) :]
+    # Ages come from the date of birth when it is recorded; shown here, it settles the age.
+    date_of_birth = _date_of_birth(born.get("suspect_date_of_birth"))
+    known_birth = date_of_birth if isinstance(date_of_birth, dt.date) else None
+    if known_birth is not None:
+        perpetrator: Perpetrator | str | None = facts.perpetrator(as_of, known_birth)
+    else:
+        perpetrator = queries.perpetrators_on(
+            [facts], as_of, policy.minimum_age, lambda _: {person_id: date_of_birth}
+        )[person_id]
+    score = score_perpetrator(facts.incidents, policy, as_of)
+    nomination = facts.nomination_on(as_of)
+    if isinstance(perpetrator, Perpetrator):
+        exclusion = exclusion_reason(perpetrator, policy, as_of)
+    else:
+        exclusion = perpetrator or queries.AGE_UNKNOWN
+    if exclusion is None and score.incident_count == 0 and nomination is None:
+        exclusion = "no incident in the look-back window, and not nominated"
+    area = score.area or (nomination.area if nomination else None)
+    read_others = _birth_dates(platform, caller, route)
+
+    def birth_dates(records: Sequence[queries.BirthRecord]) -> dict[str, dt.date | str]:
+        """Others' dates of birth as needed; this person's, already read above, is reused."""
+        others = [r for r in records if r.person_id != person_id]
+        found = dict(read_others(others)) if others else {}
+        if len(others) < len(records):
+            found[person_id] = date_of_birth
+        return found
+
+    position = (
+        queries.position_in_area(db, policy, as_of, area, person_id, birth_dates)
+        if exclusion is None and area is not None
+        else None
+    )
     history_start = subtract_months(as_of, HISTORY_MONTHS)
     out = ProfileOut(
         person_id=person_id,
         as_of=as_of,
         name=_protected(who.get("suspect_name")),
-        date_of_birth=_protected(who.get("suspect_date_of_birth")),
+        date_of_birth=_protected(born.get("suspect_date_of_birth")),
         area=area,
-        youngest_possible_age=facts.age_on(as_of),
+        youngest_possible_age=facts.age_on(as_of, known_birth),
+        age_from_date_of_birth=known_birth is not None,
         in_population=exclusion is None,
         exclusion=exclusion,
         rank=None if position is None else position.rank,
@@ -560,10 +633,10 @@ def history(
     db: Db,
     policy: Policy,
     start: Annotated[
-        dt.date | None, Query(description="default: a year before end", examples=["2025-03-02"])
+        IsoDate | None, Query(description="default: a year before end", examples=["2025-03-02"])
     ] = None,
     end: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(description="default today; not after today", examples=["2026-03-02"]),
     ] = None,
     step_days: Annotated[
@@ -613,6 +686,7 @@ def history(
     responses={**FORBIDDEN, **RULE, **POLICY, **NOT_FOUND},
 )
 def join_cohort(
+    request: Request,
     body: CohortJoinIn,
     caller: Analyst,
     platform: PlatformDep,
@@ -621,7 +695,14 @@ def join_cohort(
 ) -> CohortJoinedOut:
     with platform.commands.begin(idempotency) as command:
         with command_errors():
-            decision = commands.join_cohort(platform, command.conn, caller, body, policy)
+            decision = commands.join_cohort(
+                platform,
+                command.conn,
+                caller,
+                body,
+                policy,
+                _birth_dates(platform, caller, request.url.path, command),
+            )
         command.record([decision.event])
         p = decision.event.payload
         return command.answer(
@@ -652,7 +733,7 @@ def leave_cohort(
     platform: PlatformDep,
     policy: Policy,
     left_on: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(
             description="default today; not after today or before joining",
             examples=["2026-03-02"],

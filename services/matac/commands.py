@@ -299,10 +299,12 @@ def join_cohort(
     caller: Caller,
     request: CohortJoinIn,
     policy: MatacPolicy,
+    birth_dates: queries.BirthDates | None = None,
 ) -> JoinDecision:
     """The entry score is the RFG(S) score on the joining date; the person must be in the
     ranked population then (aged 16+, not deceased, in custody or away, and with a counted
-    incident or a nomination)."""
+    incident or a nomination). `birth_dates` reads the date of birth when only it tells
+    whether the person is 16 on the joining date (see ``queries``)."""
     today = platform.today()
     joined_on = request.joined_on or today
     _not_after_today("joined_on", joined_on, today)
@@ -324,9 +326,11 @@ def join_cohort(
             f"{joined_on.isoformat()} is before the person last left the cohort "
             f"({last_exit.isoformat()})",
         )
-    perpetrator = facts.perpetrator(joined_on)
-    if perpetrator is None:
-        raise RuleViolation("not_in_population", f"{request.person_id}: {queries.AGE_UNKNOWN}")
+    perpetrator = queries.perpetrators_on([facts], joined_on, policy.minimum_age, birth_dates)[
+        request.person_id
+    ]
+    if isinstance(perpetrator, str):
+        raise RuleViolation("not_in_population", f"{request.person_id}: {perpetrator}")
     excluded = exclusion_reason(perpetrator, policy, joined_on)
     if excluded is not None:
         raise RuleViolation(

@@ -4,7 +4,8 @@ Handlers refuse (raise ``EventRejected``, so the runtime dead-letters the event)
 rules could never score: an incident with no suspect, an offence category the policy has no
 harm points for, an incident id already recorded, and cohort moves that contradict the
 cohort as recorded. Everything they keep is order-independent where order could differ
-(the latest name, the birth-date bound), so a replay rebuilds the same read model.
+(the latest name, the latest date of birth, the birth-date bound), so a replay rebuilds the
+same read model.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from services.kernel.conform import to_json
 from services.kernel.events import Event
 from services.kernel.settings import Settings
 from services.matac.config import matac_policy
+from services.matac.domain.ages import latest_birth_date
 from services.matac.domain.model import Status
 from services.matac.policy import MatacPolicy, known_offence_categories
-from services.matac.queries import latest_birth_date
 
 _UNSET = object()
 
@@ -85,34 +86,50 @@ def incident_recorded(policy: MatacPolicy):
     return handle
 
 
+def _latest(row, prefix: str, occurred_on: dt.date, incident_id: str) -> bool:
+    """Whether the incident is later (by date, then incident id) than the one the row keeps."""
+    kept_on = getattr(row, f"{prefix}_occurred_on")
+    return kept_on is None or (occurred_on, incident_id) > (
+        kept_on,
+        getattr(row, f"{prefix}_incident_id"),
+    )
+
+
 def _update_perpetrator(conn: Connection, event: Event, person_id: str) -> None:
+    """Keep the birth-date bound, and the latest incidents carrying a name and a date of birth.
+
+    The name and the date of birth are tracked separately: an incident may give a person id
+    with a date of birth and no name, and that date of birth must not be lost.
+    """
     p = event.payload
     occurred_on: dt.date = p["occurred_on"]
     born_by = None if p["suspect_age"] is None else latest_birth_date(occurred_on, p["suspect_age"])
-    named = p.get("suspect_name") is not None
+    carries = {
+        prefix: {
+            f"{prefix}_event_id": event.event_id,
+            f"{prefix}_incident_id": p["incident_id"],
+            f"{prefix}_occurred_on": occurred_on,
+        }
+        for prefix, field in (("name", "suspect_name"), ("birth", "suspect_date_of_birth"))
+        if p.get(field) is not None
+    }
     row = conn.execute(
         select(matac_perpetrators).where(matac_perpetrators.c.person_id == person_id)
     ).first()
-    name_values = {
-        "name_event_id": event.event_id,
-        "name_incident_id": p["incident_id"],
-        "name_occurred_on": occurred_on,
-    }
     if row is None:
+        values = {key: value for kept in carries.values() for key, value in kept.items()}
         conn.execute(
             matac_perpetrators.insert().values(
-                person_id=person_id, born_on_or_before=born_by, **(name_values if named else {})
+                person_id=person_id, born_on_or_before=born_by, **values
             )
         )
         return
     changes: dict = {}
     if born_by is not None and (row.born_on_or_before is None or born_by < row.born_on_or_before):
         changes["born_on_or_before"] = born_by
-    if named and (
-        row.name_occurred_on is None
-        or (occurred_on, p["incident_id"]) > (row.name_occurred_on, row.name_incident_id)
-    ):
-        changes.update(name_values)
+    for prefix, kept in carries.items():
+        if _latest(row, prefix, occurred_on, p["incident_id"]):
+            changes.update(kept)
     if changes:
         conn.execute(
             update(matac_perpetrators)

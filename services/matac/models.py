@@ -1,11 +1,28 @@
-"""Request and response models of the MATAC API (the OpenAPI reference is built from these)."""
+"""Request and response models of the MATAC API (the OpenAPI reference is built from these).
+
+Request types are strict: a date is an ISO ``YYYY-MM-DD`` string (``IsoDate``, also used for
+the date query parameters; never a number read as a Unix timestamp, so ``0`` is not 1 January
+1970), a flag is ``true`` or ``false`` (never ``0``/``1`` or ``"yes"``), an age an integer
+(never ``true`` or ``"34"``). Anything else is a 422 naming the field.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from services.intake.models import ProtectedText
 from services.matac.domain.model import Status
@@ -13,6 +30,37 @@ from services.matac.domain.model import Status
 AREA_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 AREA_DESCRIPTION = "policing area code, lower case (e.g. oxford, reading, milton-keynes)"
 PERSON_ID = Field(min_length=1, max_length=64, examples=["p-3f2a9c1b7e4d"])
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> dt.date:
+    """Accept a date only as an ISO ``YYYY-MM-DD`` string (JSON, query) or a ``date`` (Python).
+
+    Pydantic's lax date parsing also takes numbers and numeric strings as Unix timestamps
+    (``0`` and ``"0"`` are 1 January 1970), and Python's ``fromisoformat`` takes ``20260101``
+    and week dates; a request date is a calendar date written out.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        if _ISO_DATE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError as exc:  # e.g. 2026-02-30
+                raise PydanticCustomError(
+                    "date_parsing", "Input should be a valid date: {problem}", {"problem": str(exc)}
+                ) from None
+        raise PydanticCustomError(
+            "date_parsing", "Input should be a valid date in the format YYYY-MM-DD"
+        )
+    raise PydanticCustomError(
+        "date_type", "Input should be a date as a string in the format YYYY-MM-DD"
+    )
+
+
+IsoDate = Annotated[dt.date, Strict(), BeforeValidator(_iso_date)]
+"""A request date: an ISO ``YYYY-MM-DD`` string, never a number, a boolean or a datetime."""
 
 
 # -- requests ----------------------------------------------------------------------------------
@@ -32,10 +80,12 @@ class SuspectIn(BaseModel):
         max_length=200,
         description="full name; encrypted on the event (perpetrator.identity)",
     )
-    date_of_birth: dt.date | None = Field(
-        None, description="encrypted on the event; gives the age on the incident date"
+    date_of_birth: IsoDate | None = Field(
+        None,
+        description="encrypted on the event; gives the age on the incident date, and the age "
+        "on any date MATAC ranks on",
     )
-    age: int | None = Field(
+    age: StrictInt | None = Field(
         None, ge=0, le=120, description="age on the incident date, when no date of birth is known"
     )
 
@@ -59,7 +109,7 @@ class VictimIn(BaseModel):
 
     person_id: str | None = Field(None, min_length=1, max_length=64)
     name: str | None = Field(None, min_length=1, max_length=200)
-    date_of_birth: dt.date | None = None
+    date_of_birth: IsoDate | None = None
 
     @model_validator(mode="after")
     def _identified(self) -> VictimIn:
@@ -96,11 +146,11 @@ class IncidentIn(BaseModel):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
         description="the force's incident or occurrence number; recorded once",
     )
-    occurred_on: dt.date = Field(description="not after today")
+    occurred_on: IsoDate = Field(description="not after today")
     policing_area: str = Field(
         min_length=1, max_length=64, pattern=AREA_PATTERN, description=AREA_DESCRIPTION
     )
-    is_crime: bool
+    is_crime: StrictBool
     offence_categories: list[str] = Field(
         default_factory=list,
         max_length=20,
@@ -125,7 +175,7 @@ class StatusIn(BaseModel):
     status: Status = Field(
         description="custody, released, deceased, left_area (moved away) or returned"
     )
-    effective_on: dt.date | None = Field(None, description="default today; not after today")
+    effective_on: IsoDate | None = Field(None, description="default today; not after today")
 
 
 class NominationIn(BaseModel):
@@ -154,7 +204,7 @@ class NominationIn(BaseModel):
     reason: str = Field(
         min_length=5, max_length=2000, description="encrypted on the event (risk.narrative)"
     )
-    nominated_on: dt.date | None = Field(None, description="default today; not after today")
+    nominated_on: IsoDate | None = Field(None, description="default today; not after today")
 
 
 class CohortJoinIn(BaseModel):
@@ -168,7 +218,7 @@ class CohortJoinIn(BaseModel):
     )
 
     person_id: str = PERSON_ID
-    joined_on: dt.date | None = Field(None, description="default today; not after today")
+    joined_on: IsoDate | None = Field(None, description="default today; not after today")
 
 
 # -- explanations ------------------------------------------------------------------------------
@@ -306,7 +356,9 @@ class RankingOut(BaseModel):
     rows: list[RankingRow]
     unranked: list[Unranked] = Field(
         description="people with a counted incident or nomination who cannot be ranked "
-        "because no record gives their age (never silently left out)"
+        "because no record gives their age, or because only their date of birth tells "
+        "whether they are 16 on the as-of date and the caller may not read it (never "
+        "silently left out)"
     )
 
 
@@ -597,6 +649,7 @@ class ProfileOut(BaseModel):
                     "date_of_birth": None,
                     "area": "oxford",
                     "youngest_possible_age": 40,
+                    "age_from_date_of_birth": False,
                     "in_population": True,
                     "exclusion": None,
                     "rank": 4,
@@ -619,7 +672,11 @@ class ProfileOut(BaseModel):
     date_of_birth: ProtectedText | None
     area: str | None = Field(description="where the person ranks: latest counted incident's area")
     youngest_possible_age: int | None = Field(
-        description="the youngest age consistent with every recorded age or date of birth"
+        description="the age on the as-of date: exact when the recorded date of birth is "
+        "shown (age_from_date_of_birth), otherwise the youngest the recorded ages allow"
+    )
+    age_from_date_of_birth: bool = Field(
+        description="youngest_possible_age is computed from the recorded date of birth"
     )
     in_population: bool
     exclusion: str | None = Field(description="why the person is not ranked on the as-of date")

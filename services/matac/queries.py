@@ -5,10 +5,14 @@ date, so recency decays: a ranking for today reflects today, not the day of the 
 Nothing here decrypts: identities are returned as (event id, payload) pairs for the API to
 disclose per caller.
 
-Ages: the read model keeps, per person, the latest date of birth consistent with every
-recorded age (``born_on_or_before``), and a person's age on a date is the youngest age
-consistent with the records. A 15-year-old is therefore never ranked because an age was
-rounded up; someone whose 16th birthday falls between records may be ranked a little late.
+Ages (the rule is in ``services/matac/domain/ages.py``): when an incident records the
+suspect's date of birth, the age comes from that date of birth (the latest incident carrying
+one). It is encrypted, so it is read only when it decides: on the dates when the age recorded
+on that incident allows both sides of the minimum age. The caller of ``ranking`` passes a
+``BirthDates`` function that decrypts those few for its caller (and audits it); a date of
+birth it cannot read leaves the person unranked, with the reason, never guessed. Only where
+no date of birth is recorded is the age the youngest consistent with every recorded age
+(``born_on_or_before``), so a 15-year-old is never ranked because an age was rounded up.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,7 +34,8 @@ from projections.matac import (
     matac_perpetrators,
     matac_status_changes,
 )
-from services.matac.domain.dates import age_on, subtract_months
+from services.matac.domain.ages import date_of_birth_decides, latest_birth_date, youngest_age
+from services.matac.domain.dates import subtract_months
 from services.matac.domain.model import Incident, Nomination, Perpetrator, Status, StatusChange
 from services.matac.domain.ranking import RankedRow, rank
 from services.matac.policy import MatacPolicy
@@ -38,30 +43,35 @@ from services.matac.policy import MatacPolicy
 AGE_UNKNOWN = "age unknown: no incident records the suspect's age or date of birth"
 
 
-# -- ages --------------------------------------------------------------------------------------
-
-
-def latest_birth_date(occurred_on: dt.date, age: int) -> dt.date:
-    """The latest date of birth at which someone is `age` on `occurred_on`.
-
-    That is the same day `age` years earlier; 29 February becomes 28 February in a year
-    without one (someone born on 28 February has had their birthday by 29 February).
-    """
-    if age < 0:
-        raise ValueError(f"age must not be negative, got {age}")
-    year = occurred_on.year - age
-    try:
-        return occurred_on.replace(year=year)
-    except ValueError:  # 29 February in a common year
-        return dt.date(year, 2, 28)
-
-
-def youngest_age(born_on_or_before: dt.date, on: dt.date) -> int:
-    """The youngest age on `on` of someone born on or before `born_on_or_before`."""
-    return 0 if on < born_on_or_before else age_on(born_on_or_before, on)
+def date_of_birth_unreadable(as_of: dt.date, minimum_age: int, why: str | None) -> str:
+    """Why someone whose age on the as-of date only their date of birth settles is unranked."""
+    return (
+        f"age on {as_of.isoformat()} unknown: only the recorded date of birth tells whether "
+        f"they are {minimum_age} yet, and it cannot be read ({why or 'not read'})"
+    )
 
 
 # -- facts about perpetrators ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BirthRecord:
+    """The latest incident carrying the suspect's date of birth, which stays encrypted.
+
+    `suspect_age` is the age recorded on it (computed from that date of birth); `payload` is
+    trimmed to the date of birth and its subject, ready to disclose.
+    """
+
+    person_id: str
+    event_id: str
+    occurred_on: dt.date
+    suspect_age: int | None
+    payload: dict[str, Any]
+
+
+BirthDates = Callable[[Sequence[BirthRecord]], Mapping[str, dt.date | str]]
+"""Reads the dates of birth of the records given, for whoever asks: per person id, the date,
+or why it cannot be read (withheld from the caller, erased). A person left out is not read."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,11 @@ class NominationRecord:
 
 @dataclass(frozen=True)
 class PerpetratorFacts:
-    """What the read model knows about one person, as plain data."""
+    """What the read model knows about one person, as plain data.
+
+    `born_on_or_before` comes from every recorded age and is used only when no date of birth
+    is recorded (`birth` is None).
+    """
 
     person_id: str
     born_on_or_before: dt.date | None
@@ -85,25 +99,44 @@ class PerpetratorFacts:
     incidents: tuple[Incident, ...] = ()
     status_changes: tuple[StatusChange, ...] = ()
     nominations: tuple[NominationRecord, ...] = ()
+    birth: BirthRecord | None = None
 
-    def age_on(self, on: dt.date) -> int | None:
-        """The youngest age consistent with the records, or None when no age is recorded."""
-        if self.born_on_or_before is None:
-            return None
-        return youngest_age(self.born_on_or_before, on)
+    def age_on(self, on: dt.date, date_of_birth: dt.date | None = None) -> int | None:
+        """The age on `on`: from `date_of_birth` when given (read from `birth`); otherwise the
+        youngest consistent with the age recorded with the date of birth or, when none is
+        recorded, with every recorded age. None when nothing records an age."""
+        if date_of_birth is not None:
+            return youngest_age(date_of_birth, on)
+        bound = self._born_on_or_before()
+        return None if bound is None else youngest_age(bound, on)
+
+    def _born_on_or_before(self) -> dt.date | None:
+        if self.birth is not None and self.birth.suspect_age is not None:
+            return latest_birth_date(self.birth.occurred_on, self.birth.suspect_age)
+        return self.born_on_or_before
+
+    def needs_date_of_birth(self, as_of: dt.date, minimum_age: int) -> bool:
+        """Whether only the recorded date of birth tells if the person is of age on `as_of`."""
+        return self.birth is not None and date_of_birth_decides(
+            self.birth.occurred_on, self.birth.suspect_age, minimum_age, as_of
+        )
 
     def nomination_on(self, as_of: dt.date) -> NominationRecord | None:
         """The latest nomination made on or before the as-of date."""
         made = [n for n in self.nominations if n.nominated_on <= as_of]
         return max(made, key=lambda n: (n.nominated_on, n.recorded_at, n.event_id), default=None)
 
-    def perpetrator(self, as_of: dt.date) -> Perpetrator | None:
+    def perpetrator(
+        self, as_of: dt.date, date_of_birth: dt.date | None = None
+    ) -> Perpetrator | None:
         """The domain's Perpetrator on the as-of date, or None when the age is unknown.
 
+        Give the `date_of_birth` read from `birth` when `needs_date_of_birth`; without it the
+        age is the youngest the records allow, which is only right when it does not.
         The nomination's reason stays encrypted in the read model; ranking never needs it.
         """
-        age = self.age_on(as_of)
-        if age is None:
+        age = None if date_of_birth is not None else self.age_on(as_of)
+        if age is None and date_of_birth is None:
             return None
         made = self.nomination_on(as_of)
         nomination = (
@@ -116,10 +149,36 @@ class PerpetratorFacts:
         return Perpetrator(
             person_id=self.person_id,
             incidents=self.incidents,
+            date_of_birth=date_of_birth,
             age=age,
             status_changes=self.status_changes,
             nomination=nomination,
         )
+
+
+def perpetrators_on(
+    facts: Iterable[PerpetratorFacts],
+    as_of: dt.date,
+    minimum_age: int,
+    birth_dates: BirthDates | None,
+) -> dict[str, Perpetrator | str]:
+    """Each person as the domain's Perpetrator on the as-of date, or why they cannot be
+    ranked (a str). Dates of birth are read, through `birth_dates`, only where they decide."""
+    people = list(facts)
+    needed = [f.birth for f in people if f.birth and f.needs_date_of_birth(as_of, minimum_age)]
+    read = birth_dates(needed) if needed and birth_dates is not None else {}
+    result: dict[str, Perpetrator | str] = {}
+    for f in people:
+        if f.needs_date_of_birth(as_of, minimum_age):
+            date_of_birth = read.get(f.person_id)
+            if not isinstance(date_of_birth, dt.date):
+                result[f.person_id] = date_of_birth_unreadable(as_of, minimum_age, date_of_birth)
+                continue
+            perpetrator = f.perpetrator(as_of, date_of_birth)
+        else:
+            perpetrator = f.perpetrator(as_of)
+        result[f.person_id] = AGE_UNKNOWN if perpetrator is None else perpetrator
+    return result
 
 
 PersonFilter = Select | Iterable[str]
@@ -185,10 +244,17 @@ def load_facts(
                 payload=row.payload,
             )
         )
+    births = matac_incidents.alias("births")
     summaries = {
         row.person_id: row
         for row in conn.execute(
-            select(matac_perpetrators).where(_in(matac_perpetrators.c.person_id, persons))
+            select(
+                matac_perpetrators,
+                births.c.suspect_age.label("birth_suspect_age"),
+                births.c.payload.label("birth_payload"),
+            )
+            .outerjoin(births, births.c.event_id == matac_perpetrators.c.birth_event_id)
+            .where(_in(matac_perpetrators.c.person_id, persons))
         )
     }
     everyone = set(incidents) | set(changes) | set(nominations) | set(summaries)
@@ -199,6 +265,7 @@ def load_facts(
             person_id=person_id,
             born_on_or_before=None if summary is None else summary.born_on_or_before,
             name_event_id=None if summary is None else summary.name_event_id,
+            birth=_birth_record(summary),
             incidents=tuple(
                 sorted(incidents.get(person_id, ()), key=lambda i: (i.occurred_on, i.incident_id))
             ),
@@ -206,6 +273,21 @@ def load_facts(
             nominations=tuple(nominations.get(person_id, ())),
         )
     return facts
+
+
+def _birth_record(summary: Any) -> BirthRecord | None:
+    if summary is None or summary.birth_event_id is None or summary.birth_payload is None:
+        return None
+    return BirthRecord(
+        person_id=summary.person_id,
+        event_id=summary.birth_event_id,
+        occurred_on=summary.birth_occurred_on,
+        suspect_age=summary.birth_suspect_age,
+        payload={
+            "suspect_person_id": summary.birth_payload["suspect_person_id"],
+            "suspect_date_of_birth": summary.birth_payload.get("suspect_date_of_birth"),
+        },
+    )
 
 
 def person_facts(conn: Connection, person_id: str) -> PerpetratorFacts | None:
@@ -235,10 +317,13 @@ def ranking(
     *,
     area: str | None = None,
     top: int | None = None,
+    birth_dates: BirthDates | None = None,
 ) -> Ranking:
     """The MATAC list on `as_of` (top N per area plus nominees), from the stored incidents.
 
-    `top` None means the policy's default N. Candidates are people with an incident in the
+    `top` None means the policy's default N. `birth_dates` reads the dates of birth that
+    decide someone's age on the as-of date (see the module docstring); without it, those
+    people are unranked. Candidates are people with an incident in the
     look-back window (in the area, when one is given) or a nomination made by the as-of
     date; each is given their incidents from the start of the serial window up to the as-of
     date, so a row's explanation lists exactly the records that could affect it.
@@ -263,10 +348,10 @@ def ranking(
         until=as_of,
     )
     perpetrators, unranked = [], []
-    for person_id, f in facts.items():
-        perpetrator = f.perpetrator(as_of)
-        if perpetrator is None:
-            unranked.append((person_id, AGE_UNKNOWN))
+    people = perpetrators_on(facts.values(), as_of, policy.minimum_age, birth_dates)
+    for person_id, perpetrator in people.items():
+        if isinstance(perpetrator, str):
+            unranked.append((person_id, perpetrator))
         else:
             perpetrators.append(perpetrator)
     rows = rank(perpetrators, policy, as_of, area=area, top=cut)
@@ -274,10 +359,15 @@ def ranking(
 
 
 def position_in_area(
-    conn: Connection, policy: MatacPolicy, as_of: dt.date, area: str, person_id: str
+    conn: Connection,
+    policy: MatacPolicy,
+    as_of: dt.date,
+    area: str,
+    person_id: str,
+    birth_dates: BirthDates | None = None,
 ) -> RankedRow | None:
     """The person's row in the area's full order (no cut), or None if they are not in it."""
-    everyone = ranking(conn, policy, as_of, area=area, top=sys.maxsize)
+    everyone = ranking(conn, policy, as_of, area=area, top=sys.maxsize, birth_dates=birth_dates)
     return next((row for row in everyone.rows if row.person_id == person_id), None)
 
 
@@ -285,10 +375,11 @@ def position_in_area(
 
 
 def identity_payloads(
-    conn: Connection, person_ids: Iterable[str], *, with_date_of_birth: bool = False
+    conn: Connection, person_ids: Iterable[str]
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     """Per person, (event id, payload) of the latest incident naming them, trimmed to the
-    identity fields so disclosing it decrypts (and audits) nothing else."""
+    name so disclosing it decrypts (and audits) nothing else. The date of birth comes from
+    the latest incident carrying one (`PerpetratorFacts.birth`), which may not name them."""
     wanted = sorted(set(person_ids))
     if not wanted:
         return {}
@@ -299,12 +390,13 @@ def identity_payloads(
         .join(matac_incidents, matac_incidents.c.event_id == matac_perpetrators.c.name_event_id)
         .where(matac_perpetrators.c.person_id.in_(wanted))
     )
-    fields = ("suspect_name", "suspect_date_of_birth") if with_date_of_birth else ("suspect_name",)
     return {
         row.person_id: (
             row.event_id,
-            {"suspect_person_id": row.payload["suspect_person_id"]}
-            | {name: row.payload.get(name) for name in fields},
+            {
+                "suspect_person_id": row.payload["suspect_person_id"],
+                "suspect_name": row.payload.get("suspect_name"),
+            },
         )
         for row in rows
     }

@@ -183,3 +183,18 @@ def test_the_mappa_coordinator_sees_overdue_reviews_and_records_a_review_and_lev
     expect(page.get_by_text("Level changed")).to_be_visible()
     expect(page.get_by_test_id("level")).to_contain_text("Level 3")
     expect(page.get_by_test_id("level-history").locator("tbody tr")).to_have_count(2)
+
+
+def test_a_party_without_mappa_gets_page_not_found_for_a_nominal(site, nominal, page):
+    site.sign_in(page, "idva")  # idva-oxon: no MAPPA purpose in the agreement
+    expect(page.get_by_role("navigation", name="Menu")).not_to_contain_text("MAPPA")
+
+    response = page.goto(f"{site.url}/mappa/nominals/{nominal}")
+
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Page not found")
+    assert "Mark Jones" not in page.content()
+    assert "Level 2" not in page.content()
+    response = page.goto(f"{site.url}/mappa/reviews")
+    assert response is not None and response.status == 403
+    assert nominal not in page.content()

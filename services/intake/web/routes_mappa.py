@@ -2,8 +2,11 @@
 history, and recording a review or a level change.
 
 Each page calls the function behind the matching ``/api/mappa`` route with the signed-in
-user as the caller, so the same rules (MAPPA parties only for commands) and the same
-agreement (purpose ``mappa``) apply.
+user as the caller, so the same rules and the same agreement (purpose ``mappa``) apply. Only
+MAPPA parties get in, as on the API: an agency with no ``mappa`` purpose in any agreement in
+force (an IDVA service; the MARAC coordination team, even with the MAPPA coordinator role)
+gets the 403 page for the reviews list and the 404 page for every nominal page, as if the
+nominal did not exist.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import ValidationError
 
 from services.intake.web.core import (
+    PageCaller,
     PageRoute,
     PostedForm,
     agencies,
@@ -25,12 +29,29 @@ from services.intake.web.core import (
 )
 from services.intake.web.referral_form import Errors, check_date, date_parts, text
 from services.mappa import api as mappa_api
+from services.mappa import intake as mappa_intake
 from services.mappa.models import RecordReviewRequest, SetLevelRequest
 from services.sharing.service import Caller
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-Coordinator = Annotated[Caller, Depends(require("mappa_coordinator"))]
+_coordinator_role = require("mappa_coordinator")
+Coordinator = Annotated[Caller, Depends(_coordinator_role)]
+
+
+def nominal_page_caller(request: Request, caller: PageCaller) -> Caller:
+    """A MAPPA coordinator of a MAPPA party.
+
+    An agency that is no MAPPA party gets the 404 page whatever its role, as on the API, so a
+    nominal page never says whether the nominal exists; a MAPPA party without the role gets
+    the 403 page.
+    """
+    if mappa_intake.mappa_party(get_platform(request), caller.agency) is None:
+        raise HTTPException(404)
+    return _coordinator_role(caller)
+
+
+NominalCoordinator = Annotated[Caller, Depends(nominal_page_caller)]
 LEVELS = [
     ("1", "Level 1: ordinary management by the lead agency"),
     ("2", "Level 2: active multi-agency management"),
@@ -70,7 +91,7 @@ def _record(request: Request, caller: Caller, nominal_id: str) -> dict[str, Any]
 
 
 @router.get("/mappa/nominals/{nominal_id}")
-def nominal(request: Request, nominal_id: str, caller: Coordinator, done: str = ""):
+def nominal(request: Request, nominal_id: str, caller: NominalCoordinator, done: str = ""):
     platform = get_platform(request)
     record = _record(request, caller, nominal_id)
     return render(
@@ -130,12 +151,12 @@ REVIEW_ORDER = ["held_on", "outcome", "next_review_on", "attended_agencies"]
 
 
 @router.get("/mappa/nominals/{nominal_id}/review")
-def review_form(request: Request, nominal_id: str, caller: Coordinator):
+def review_form(request: Request, nominal_id: str, caller: NominalCoordinator):
     return _form_page(request, "mappa/review.html", nominal_id, caller, {}, None, REVIEW_ORDER)
 
 
 @router.post("/mappa/nominals/{nominal_id}/review")
-def record_review(request: Request, nominal_id: str, caller: Coordinator, form: PostedForm):
+def record_review(request: Request, nominal_id: str, caller: NominalCoordinator, form: PostedForm):
     platform = get_platform(request)
     today = platform.today()
     values: dict[str, Any] = {
@@ -195,12 +216,12 @@ LEVEL_ORDER = ["level", "effective_on", "reason", "senior_oversight_need", "next
 
 
 @router.get("/mappa/nominals/{nominal_id}/level")
-def level_form(request: Request, nominal_id: str, caller: Coordinator):
+def level_form(request: Request, nominal_id: str, caller: NominalCoordinator):
     return _form_page(request, "mappa/level.html", nominal_id, caller, {}, None, LEVEL_ORDER)
 
 
 @router.post("/mappa/nominals/{nominal_id}/level")
-def set_level(request: Request, nominal_id: str, caller: Coordinator, form: PostedForm):
+def set_level(request: Request, nominal_id: str, caller: NominalCoordinator, form: PostedForm):
     platform = get_platform(request)
     today = platform.today()
     values: dict[str, Any] = {

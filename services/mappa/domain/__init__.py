@@ -8,6 +8,8 @@ Modules, one concern each:
 - ``nominal``: the nominal aggregate state and the fold ``apply(state, event, policy)``.
 - ``commands``: what a coordinator asks for, each turning into one event.
 - ``rules``: validation of a command against the current state (``RuleViolation``).
-- ``reviews``: next review dates, review status and the reviews-due list.
+- ``schedule``: the review clock, when the next review is due (last review or registration
+  plus the level's interval, or the panel's date).
+- ``reviews``: review status and the reviews-due list.
 - ``stats``: the annual report figures (category x level per area).
 """

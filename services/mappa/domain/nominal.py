@@ -38,11 +38,14 @@ an event is written). It refuses only what it cannot make sense of (an unknown t
 missing field, a level outside 1-3, an event before registration) with ``EventError``, so
 the consumer can dead-letter it.
 
-The review clock: a level set restarts it from ``effective_on``; a review restarts it from
-``held_on``. The next review is due one policy interval for the current level after that
-date, unless the event carries a ``next_review_on`` the panel chose, which wins (see
-``reviews.next_review_due``). Ending management or transferring out clears the next
-review date: nothing is due for a nominal no longer managed here.
+The review clock (``schedule``): it runs from the last review (``held_on``), or from
+registration while there has been none. The next review is due one policy interval for the
+level in force after that date, unless the event carries a ``next_review_on`` the panel
+chose, which wins. A level set does *not* restart the clock: it recomputes the due date from
+the last review (or registration) with the new level's interval, so raising the level of a
+nominal whose review is long past makes it overdue at once. Ending management or
+transferring out clears the next review date: nothing is due for a nominal no longer managed
+here.
 """
 
 from collections.abc import Iterable, Mapping
@@ -52,7 +55,7 @@ from typing import Any
 
 from services.mappa.domain import events as ev
 from services.mappa.domain.policy_model import MAPPA_LEVELS, MappaPolicy
-from services.mappa.domain.reviews import next_review_due
+from services.mappa.domain.schedule import clock_start, next_review_due
 
 Event = Mapping[str, Any]
 
@@ -216,7 +219,12 @@ def _level_set(state: NominalState, event: Event, policy: MappaPolicy) -> Nomina
         state,
         level=change.level,
         level_history=(*state.level_history, change),
-        next_review_due=next_review_due(change.level, change.from_date, policy, explicit_next),
+        next_review_due=next_review_due(
+            change.level,
+            clock_start(state.last_review_on, state.registered_on),
+            policy,
+            explicit_next,
+        ),
         next_review_set_by_panel=explicit_next is not None,
     )
 

@@ -1,14 +1,9 @@
-"""MAPPA review dates: when the next review is due and which reviews need attention.
+"""MAPPA review status and the reviews-due list a coordinator works through.
 
-Definitions used throughout:
+When a review falls due is the review clock's business (``schedule``: the last review, or
+registration, plus the interval of the level in force, unless a panel chose the date); the
+fold stores the result as ``NominalState.next_review_due``. This module classifies it:
 
-- The *review clock* starts at the later of the last review and the date the current level
-  took effect. A level change therefore resets the clock from the day the new level took
-  effect: a nominal moved up to level 3 is reviewed 8 weeks (by default) after the
-  decision, not 16 weeks after the last level 2 review.
-- An explicit next review date chosen by the panel (at a review or with a level decision)
-  wins over the policy interval: the panel knows about a release date or a court hearing
-  the interval does not.
 - A review due *today* is ``due``, not overdue; one day past its due date it is
   ``overdue``. ``due`` covers today up to and including ``today + horizon_days``.
 """
@@ -17,12 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from services.mappa.domain.policy_model import MappaPolicy
-
-if TYPE_CHECKING:
-    from services.mappa.domain.nominal import NominalState
+from services.mappa.domain.nominal import NominalState
 
 
 class ReviewStatus(StrEnum):
@@ -47,24 +38,7 @@ class DueReview:
     days_overdue: int
 
 
-def next_review_due(
-    level: int,
-    clock_from: date,
-    policy: MappaPolicy,
-    explicit_next: date | None = None,
-) -> date:
-    """Return the next review date for a nominal at ``level``.
-
-    ``clock_from`` is the last review date, or the date the level was set when that is
-    later (or when there has been no review). ``explicit_next``, a date the panel chose,
-    wins when given.
-    """
-    if explicit_next is not None:
-        return explicit_next
-    return policy.review_intervals.for_level(level).after(clock_from)
-
-
-def review_status(state: "NominalState", today: date, horizon_days: int) -> ReviewStatus:
+def review_status(state: NominalState, today: date, horizon_days: int) -> ReviewStatus:
     """Classify the nominal's next review on ``today``.
 
     ``not_applicable`` when management here has ended (ended or transferred out) or no
@@ -82,7 +56,7 @@ def review_status(state: "NominalState", today: date, horizon_days: int) -> Revi
     return ReviewStatus.SCHEDULED
 
 
-def days_overdue(state: "NominalState", today: date) -> int:
+def days_overdue(state: NominalState, today: date) -> int:
     """Whole days the review is past due on ``today``; 0 when not overdue or not applicable."""
     due_on = state.next_review_due
     if not state.is_managed or due_on is None or due_on >= today:
@@ -91,7 +65,7 @@ def days_overdue(state: "NominalState", today: date) -> int:
 
 
 def reviews_due(
-    states: Iterable["NominalState"],
+    states: Iterable[NominalState],
     today: date,
     within_days: int,
     area: str | None = None,

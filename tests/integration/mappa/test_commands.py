@@ -1,7 +1,9 @@
 """MAPPA commands through the HTTP API and the broker: rules (409), shape (422), who may write.
 
-Dates are worked by hand: 16 weeks after Monday 19 January 2026 is Monday 11 May 2026
-(12 days to 31 Jan, 28 in Feb, 31 in Mar, 30 in Apr, 11 in May = 112 days).
+Dates are worked by hand: 16 weeks after Monday 12 January 2026 (the registration date the
+helpers use) is Monday 4 May 2026 (19 days to 31 Jan, 28 in Feb, 31 in Mar, 30 in Apr, 4 in
+May = 112 days). A nominal never reviewed counts its review clock from registration, not
+from the level decision (services/mappa/domain/schedule.py).
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def test_level_3_needs_the_senior_oversight_need(api):
     assert mappa_topic_end(api) == before
 
 
-def test_level_2_puts_the_next_review_16_weeks_after_the_decision(api):
+def test_level_2_puts_the_first_review_16_weeks_after_registration(api):
     set_today(api, dt.date(2026, 2, 1))
     nominal_id = register(api)
 
@@ -78,7 +80,7 @@ def test_level_2_puts_the_next_review_16_weeks_after_the_decision(api):
 
     assert accepted["nominal"]["level"] == 2
     assert accepted["nominal"]["next_review"] == {
-        "due_on": "2026-05-11",
+        "due_on": "2026-05-04",
         "status": "scheduled",
         "days_overdue": 0,
         "set_by_panel": False,
@@ -86,7 +88,7 @@ def test_level_2_puts_the_next_review_16_weeks_after_the_decision(api):
     }
     api.settle()
     record = read(api, nominal_id, "probation-tv")
-    assert record["next_review"]["due_on"] == "2026-05-11"
+    assert record["next_review"]["due_on"] == "2026-05-04"
     assert record["level_set_on"] == "2026-01-19"
     (entry,) = record["level_history"]
     assert entry["level"] == 2

@@ -1,7 +1,8 @@
 """The reviews-due and overdue lists at their boundaries, and the overdue CSV export.
 
 Hand-worked due dates (default policy: level 3 every 8 weeks, level 2 every 16 weeks,
-level 1 every 12 calendar months):
+level 1 every 12 calendar months). None has been reviewed, so each clock runs from
+registration; each is registered on the day its level is set:
 
 - A, level 2 from Mon 19 Jan 2026: due Mon 11 May 2026 (112 days later).
 - B, level 3 from Mon 2 Mar 2026: due Mon 27 Apr 2026 (29 days to 31 Mar + 27).
@@ -33,8 +34,13 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def nominals(api) -> dict[str, str]:
     set_today(api, dt.date(2026, 3, 2))
-    ids = {name: register(api) for name in "ABCEF"}
-    ids["D"] = register(api, agency="tvp", area="hampshire", lead_agency="tvp")
+    registered_on = {"A": "2026-01-19", "B": "2026-03-02"}
+    ids = {
+        name: register(api, registered_on=registered_on.get(name, "2026-01-12")) for name in "ABCEF"
+    }
+    ids["D"] = register(
+        api, agency="tvp", area="hampshire", lead_agency="tvp", registered_on="2026-03-02"
+    )
     level(api, ids["A"], 2, "2026-01-19")
     level(api, ids["B"], 3, "2026-03-02")
     level(api, ids["C"], 1, "2026-01-12")
@@ -149,3 +155,54 @@ def test_bad_query_parameters_are_422(api):
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "due_within_days"]
+
+
+def test_raising_the_level_counts_from_the_last_review_so_it_heads_the_overdue_list(api):
+    """The audit's case: level 1, last reviewed 11 months ago, raised to level 3 today.
+
+    Level 1 reviewed on 19 May 2025; raised to level 3 on 20 April 2026: due 8 weeks after the
+    review, 14 July 2025, so 280 days overdue, not due on 15 June 2026. The other nominal,
+    level 2 from 15 December 2025, was due on 6 April 2026 (14 days overdue).
+    """
+    set_today(api, dt.date(2026, 4, 20))
+    raised = register(api, registered_on="2025-04-07")
+    level(api, raised, 1, "2025-04-07")
+    review(api, raised, "2025-05-19", attended_agencies=["probation-tv"])
+    other = register(api, registered_on="2025-12-15")
+    level(api, other, 2, "2025-12-15")
+
+    accepted = level(api, raised, 3, "2026-04-20")
+
+    expected = {
+        "due_on": "2025-07-14",
+        "status": "overdue",
+        "days_overdue": 280,
+        "set_by_panel": False,
+        "last_review_on": "2025-05-19",
+    }
+    assert accepted["nominal"]["next_review"] == expected
+    record = ok(
+        api.client.get(
+            f"/api/mappa/nominals/{raised}",
+            headers=api.headers("mappa-coord", "mappa_coordinator"),
+        )
+    )
+    assert record["next_review"] == expected
+    listing = due(api, area=AREA)
+    assert rows(listing) == [
+        (raised, "2025-07-14", "overdue", 280),
+        (other, "2026-04-06", "overdue", 14),
+    ]
+    assert listing["reviews"][0]["level"] == 3
+
+
+def test_a_level_change_with_the_panel_date_takes_that_date(api):
+    set_today(api, dt.date(2026, 4, 20))
+    nominal_id = register(api, registered_on="2025-04-07")
+    level(api, nominal_id, 1, "2025-04-07")
+    review(api, nominal_id, "2025-05-19")
+
+    accepted = level(api, nominal_id, 3, "2026-04-20", next_review_on="2026-05-04")
+
+    assert accepted["nominal"]["next_review"]["due_on"] == "2026-05-04"
+    assert accepted["nominal"]["next_review"]["set_by_panel"] is True

@@ -66,8 +66,8 @@ def test_full_stream_builds_the_state() -> None:
     )
     assert state.level_set_on == date(2025, 3, 10)
     assert state.last_review_on == date(2025, 2, 3)
-    # level 3 set on 10 March 2025 + 8 weeks (56 days) = 5 May 2025
-    assert state.next_review_due == date(2025, 5, 5)
+    # level 3's 8 weeks from the last review, 3 February 2025 (not from 10 March) = 31 March
+    assert state.next_review_due == date(2025, 3, 31)
     assert state.lead_agency == "police"
 
 

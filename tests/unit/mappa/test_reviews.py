@@ -9,10 +9,10 @@ from services.mappa.domain.reviews import (
     DueReview,
     ReviewStatus,
     days_overdue,
-    next_review_due,
     review_status,
     reviews_due,
 )
+from services.mappa.domain.schedule import next_review_due
 from tests.unit.mappa.builders import (
     POLICY,
     ended,
@@ -64,26 +64,6 @@ def test_review_restarts_the_clock_from_the_review_date() -> None:
     # 3 February 2025 + 112 days = 26 May 2025
     assert state.next_review_due == date(2025, 5, 26)
     assert state.next_review_set_by_panel is False
-
-
-def test_level_change_resets_the_clock_from_the_date_the_level_was_set() -> None:
-    at_level_2 = state_of(registered(), level(2, date(2025, 1, 6)), review(date(2025, 2, 3)))
-    up_to_3 = state_of(
-        registered(),
-        level(2, date(2025, 1, 6)),
-        review(date(2025, 2, 3)),
-        level(3, date(2025, 3, 10)),
-    )
-    down_to_1 = state_of(
-        registered(),
-        level(2, date(2025, 1, 6)),
-        review(date(2025, 2, 3)),
-        level(3, date(2025, 3, 10)),
-        level(1, date(2025, 4, 14)),
-    )
-    assert at_level_2.next_review_due == date(2025, 5, 26)
-    assert up_to_3.next_review_due == date(2025, 5, 5)  # 10 March + 8 weeks
-    assert down_to_1.next_review_due == date(2026, 4, 14)  # 14 April + 12 months
 
 
 def test_panel_date_at_a_review_wins_then_the_next_review_uses_the_interval() -> None:
