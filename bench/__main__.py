@@ -16,6 +16,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench.encryption",
     "bench.agenda",
     "bench.matac",
+    "bench.history",
 )
 
 EPILOG = """\
