@@ -14,7 +14,6 @@ the rule code.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,7 +21,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    Strict,
     StrictBool,
     ValidationInfo,
     field_validator,
@@ -30,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from services.intake.models import ProtectedText
+from services.kernel.request_types import IsoDate
 
 AREA_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Area = Annotated[
@@ -56,32 +55,6 @@ LongText = Annotated[str, Field(max_length=10_000)]
 RoshLevel = Literal["low", "medium", "high", "very_high"]
 ReviewStatusName = Literal["overdue", "due", "scheduled", "not_applicable"]
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _iso_date(value: Any) -> dt.date:
-    """Accept a date only as an ISO ``YYYY-MM-DD`` string (JSON) or a ``date`` (Python).
-
-    Pydantic's lax date parsing also takes numbers and numeric strings as Unix timestamps
-    (``0`` is 1 January 1970) and datetimes at midnight; a request date must be a date.
-    """
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        if _ISO_DATE.fullmatch(value):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError as exc:  # e.g. 2026-02-30
-                raise PydanticCustomError(
-                    "date_parsing", "Input should be a valid date: {problem}", {"problem": str(exc)}
-                ) from None
-        raise PydanticCustomError(
-            "date_parsing", "Input should be a valid date in the format YYYY-MM-DD"
-        )
-    raise PydanticCustomError(
-        "date_type", "Input should be a date as a string in the format YYYY-MM-DD"
-    )
-
 
 def _whole_number(value: Any) -> Any:
     """Refuse booleans and non-integers before a ``Literal`` of ints (``true`` is not 1)."""
@@ -90,8 +63,6 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[dt.date, Strict(), BeforeValidator(_iso_date)]
-"""A request date: an ISO ``YYYY-MM-DD`` string, never a number, a boolean or a datetime."""
 Category = Annotated[Literal[1, 2, 3, 4], BeforeValidator(_whole_number)]
 Level = Annotated[Literal[1, 2, 3], BeforeValidator(_whole_number)]
 

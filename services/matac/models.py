@@ -9,58 +9,24 @@ the date query parameters; never a number read as a Unix timestamp, so ``0`` is 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    Strict,
     StrictBool,
     StrictInt,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from services.intake.models import ProtectedText
+from services.kernel.request_types import IsoDate
 from services.matac.domain.model import Status
 
 AREA_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 AREA_DESCRIPTION = "policing area code, lower case (e.g. oxford, reading, milton-keynes)"
 PERSON_ID = Field(min_length=1, max_length=64, examples=["p-3f2a9c1b7e4d"])
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _iso_date(value: Any) -> dt.date:
-    """Accept a date only as an ISO ``YYYY-MM-DD`` string (JSON, query) or a ``date`` (Python).
-
-    Pydantic's lax date parsing also takes numbers and numeric strings as Unix timestamps
-    (``0`` and ``"0"`` are 1 January 1970), and Python's ``fromisoformat`` takes ``20260101``
-    and week dates; a request date is a calendar date written out.
-    """
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        if _ISO_DATE.fullmatch(value):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError as exc:  # e.g. 2026-02-30
-                raise PydanticCustomError(
-                    "date_parsing", "Input should be a valid date: {problem}", {"problem": str(exc)}
-                ) from None
-        raise PydanticCustomError(
-            "date_parsing", "Input should be a valid date in the format YYYY-MM-DD"
-        )
-    raise PydanticCustomError(
-        "date_type", "Input should be a date as a string in the format YYYY-MM-DD"
-    )
-
-
-IsoDate = Annotated[dt.date, Strict(), BeforeValidator(_iso_date)]
-"""A request date: an ISO ``YYYY-MM-DD`` string, never a number, a boolean or a datetime."""
 
 
 # -- requests ----------------------------------------------------------------------------------
