@@ -392,12 +392,36 @@ def _services(text: str, platform: Platform) -> list[str]:
 # -- the phases ------------------------------------------------------------------------------
 
 
+class Tenths:
+    """A phase's rate over each tenth of its events: does it slow down as the store grows?"""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.marks: list[tuple[int, float]] = [(0, 0.0)]
+        self._next = 1
+
+    def record(self, done: int, seconds: float) -> None:
+        """``seconds``: the phase's time so far when ``done`` events are through (a batch that
+        crosses several tenths makes one coarser step)."""
+        if done * 10 >= self._next * self.total:
+            self.marks.append((done, seconds))
+            while self._next * self.total <= done * 10:
+                self._next += 1
+
+    def rates(self) -> list[float]:
+        return [
+            round((d1 - d0) / (s1 - s0), 1) if s1 > s0 else 0.0
+            for (d0, s0), (d1, s1) in zip(self.marks, self.marks[1:], strict=False)
+        ]
+
+
 def prepare_and_store(
     platform: Platform, decade: Decade, *, batch: int, append_batch: int, progress: Progress
-) -> tuple[Measurement, Measurement, Measurement, int]:
+) -> tuple[Measurement, Measurement, Measurement, int, dict[str, list[float]]]:
     """Generate, prepare and append the decade chunk by chunk; returns the (generate, prepare,
-    store write) timings and the bytes of Avro stored."""
+    store write) timings, the bytes of Avro stored and the rates by tenth."""
     source = iter(decade)
+    prepare_tenths, store_tenths = Tenths(decade.events), Tenths(decade.events)
     generating = preparing = storing = 0.0
     done = stored = avro_bytes = 0
     pending: list = []
@@ -413,6 +437,7 @@ def prepare_and_store(
         generating += generated - began
         preparing += prepared - generated
         done += len(chunk)
+        prepare_tenths.record(done, preparing)
         while len(pending) >= append_batch or (pending and done >= total):
             records, pending = pending[:append_batch], pending[append_batch:]
             appending = time.perf_counter()
@@ -424,6 +449,7 @@ def prepare_and_store(
                 raise SystemExit(f"bench history: {len(records) - len(added)} duplicate event ids")
             stored += len(added)
             avro_bytes += sum(len(r.value) for r in records)
+            store_tenths.record(stored, storing)
         progress.update(done, total)
     progress.done()
     return (
@@ -431,6 +457,7 @@ def prepare_and_store(
         Measurement("prepare", done, preparing),
         Measurement("store_write", stored, storing),
         avro_bytes,
+        {"prepare": prepare_tenths.rates(), "store_write": store_tenths.rates()},
     )
 
 
@@ -475,20 +502,34 @@ def relay_newest(
 
 def replay(
     platform: Platform, name: str, *, batch: int, progress: Progress
-) -> tuple[Measurement, int]:
-    """Rebuild one service's read model from the store; returns its timing and dead letters."""
+) -> tuple[Measurement, int, list[float]]:
+    """Rebuild one service's read model from the store; returns its timing, dead letters and
+    rates by tenth."""
     projector = platform.projector(name)
+    tenths: Tenths | None = None
+
+    def observe(done: int, total: int) -> None:
+        nonlocal tenths
+        if tenths is None:
+            tenths = Tenths(total)
+        tenths.record(done, time.perf_counter() - began)
+        progress.update(done, total)
+
     try:
         progress.start(f"replay {name}")
         began = time.perf_counter()
         read = projector.replay_from_store(
-            platform.writer_engine, progress=progress.update, batch_size=batch
+            platform.writer_engine, progress=observe, batch_size=batch
         )
         elapsed = time.perf_counter() - began
         progress.done()
     finally:
         projector.close()
-    return Measurement(f"replay_{name}", read, elapsed), projector.status.dead_lettered
+    return (
+        Measurement(f"replay_{name}", read, elapsed),
+        projector.status.dead_lettered,
+        tenths.rates() if tenths else [],
+    )
 
 
 RAW_QUERY = (
@@ -572,6 +613,13 @@ def database_file_bytes(env) -> int | None:
     return sum(path.stat().st_size for path in files if path.exists())
 
 
+def data_key_cache_entries(platform: Platform) -> int | None:
+    """Unwrapped data keys the platform's key vault holds in memory (bounded by its cache's
+    size, 200,000 by default): what makes a process's memory grow with the subjects seen."""
+    cache = getattr(platform.vault, "_cache", None)
+    return len(cache) if cache is not None else None
+
+
 def children_peak_memory_mib() -> float:
     """Largest peak resident set of the child processes waited for (the embedded broker)."""
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -607,10 +655,11 @@ def run(args: argparse.Namespace) -> int:
             f"{args.events:,} events over {decade.slices} slices of the decade "
             f"(seed {args.seed}); database: {env.database}"
         )
-        generate, prepare, store_write, avro_bytes = prepare_and_store(
+        generate, prepare, store_write, avro_bytes, trends = prepare_and_store(
             platform, decade, batch=args.batch, append_batch=args.append_batch, progress=progress
         )
         memory = {"prepare_and_store_write": peak_memory_mib()}
+        key_cache = {"prepare_and_store_write": data_key_cache_entries(platform)}
         with platform.engine.connect() as conn:
             stored = store.count(conn)
         on_disk = database_file_bytes(env)
@@ -631,10 +680,11 @@ def run(args: argparse.Namespace) -> int:
         for name in services:
             # each replay on a platform of its own, as a freshly started process would run it
             with env.separate_process_platform() as fresh:
-                results[f"replay_{name}"], dead_letters[name] = replay(
+                results[f"replay_{name}"], dead_letters[name], trends[f"replay_{name}"] = replay(
                     fresh, name, batch=args.replay_batch, progress=progress
                 )
                 memory[f"replay_{name}"] = peak_memory_mib()
+                key_cache[f"replay_{name}"] = data_key_cache_entries(fresh)
                 streams = tuple(fresh.projections[name].streams)
             results[f"raw_sql_{name}"], read_bytes = raw_sql_read(
                 url, name, streams, batch=args.replay_batch, progress=progress
@@ -699,6 +749,8 @@ def run(args: argparse.Namespace) -> int:
         "read_model": {**counts, "dead_letters": sum(dead_letters.values())},
         "peak_memory_mib_after": {k: round(v, 1) for k, v in memory.items()},
         "embedded_broker_peak_memory_mib": broker_memory,
+        "data_key_cache_entries_after": key_cache,
+        "rates_by_tenth": trends,
         "wall_seconds": round(time.perf_counter() - began, 1),
     }
     if args.json:
@@ -792,5 +844,14 @@ def format_report(result: dict) -> str:
             f"  {'':31} (the embedded broker, a process of its own: "
             f"{result['embedded_broker_peak_memory_mib']:,.0f} MiB at its peak)"
         )
+    cache = result["data_key_cache_entries_after"]
+    lines.append(
+        f"  {'data keys cached, entries':31} "
+        + ", ".join(f"{v:,} after {k}" for k, v in cache.items() if v is not None)
+    )
+    lines.append(f"  {'events/s over each tenth':31} (does a phase slow down as it goes?)")
+    for name, rates in result["rates_by_tenth"].items():
+        if rates:
+            lines.append(f"    {name:29} " + " ".join(f"{r:,.0f}" for r in rates))
     lines.append(f"  {'wall time':31} {result['wall_seconds'] / 60:.1f} min")
     return "\n".join(lines)
