@@ -1,10 +1,14 @@
 """MARAC read model: cases and the referrals that opened or added to them.
 
+A meeting keeps the reason it was recorded after it was held; an agenda version keeps the
+id of its AgendaPublished event and its late-addition reasons as published (ciphertext), so
+they can be decrypted per caller.
+
 Sensitive fields stay encrypted here: ``payload`` keeps the event's fields as published
 (ciphertext tokens included) so queries decrypt per caller under the agreement in force.
 """
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Integer, String, Table, Text
 
 from projections.metadata import metadata
 
@@ -56,6 +60,7 @@ marac_meetings = Table(
     Column("capacity", Integer, nullable=False),
     Column("venue", String(255)),
     Column("chair_agency", String(64)),
+    Column("recorded_after_the_event_reason", Text),
 )
 
 marac_agenda_versions = Table(
@@ -68,6 +73,8 @@ marac_agenda_versions = Table(
     Column("case_ids", JSON, nullable=False),
     Column("late_case_ids", JSON, nullable=False),
     Column("overflow_case_ids", JSON, nullable=False),
+    Column("event_id", String(64)),
+    Column("late_reasons", JSON),
 )
 
 marac_actions = Table(

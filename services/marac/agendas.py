@@ -1,8 +1,10 @@
 """A meeting's agenda: drafted from the read model by the domain rules, shown per caller.
 
-A draft is built on demand from the referrals received since the previous meeting's cut-off;
-publishing freezes its case list as an AgendaPublished event (a new version each time). Each
-case is shown with what the caller's agency may see under the agreement in force.
+A draft is built on demand from the referrals received since the previous meeting's cut-off
+(up to the end of the meeting day: a case received on the day can be added late), less the
+cases already heard at an earlier meeting that nothing has brought back; publishing freezes
+its case list as an AgendaPublished event (a new version each time). Each case is shown with
+what the caller's agency may see under the agreement in force.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import Connection, RowMapping
 
 from services.bootstrap import Platform
 from services.intake.disclosure import Stored, disclose
+from services.intake.models import ProtectedText
 from services.kernel.commands import CommandSession
 from services.marac import queries
 from services.marac.domain.actions import is_overdue
@@ -45,12 +48,22 @@ def meeting_view(conn: Connection, row: RowMapping) -> MeetingView:
     return MeetingView(**dict(row), published_versions=len(versions))
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment  # SQLite: naive UTC
+
+
+def received_on(row: RowMapping) -> dt.date:
+    """The local date a referral was received (cut-offs and meeting days are local dates)."""
+    return _aware(row["received_at"]).astimezone(LOCAL_TIME).date()
+
+
 def _candidate(
-    row: RowMapping, open_action_ids: tuple[str, ...], rolled_over: bool
+    row: RowMapping,
+    open_action_ids: tuple[str, ...],
+    rolled_over: bool,
+    heard_up_to: dt.datetime | None = None,
 ) -> CandidateCase:
-    received = row["received_at"]
-    if received.tzinfo is None:  # SQLite returns naive UTC
-        received = received.replace(tzinfo=dt.UTC)
+    received = _aware(row["received_at"])
     return CandidateCase(
         case_id=row["case_id"],
         referral_date=row["referral_date"],
@@ -65,7 +78,37 @@ def _candidate(
         idva_allocated=row["idva_allocated"],
         outstanding_action_ids=open_action_ids,
         rolled_over=rolled_over,
+        heard_up_to=heard_up_to,
     )
+
+
+def _start_of_day_after(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), LOCAL_TIME)
+
+
+def heard_up_to(
+    conn: Connection, meeting: RowMapping, since: dt.date | None, case_ids: list[str]
+) -> dict[str, dt.datetime]:
+    """For each case listed on the latest published agenda of an earlier meeting of the MARAC
+    (held after ``since``): the moment up to which its referrals were heard there.
+
+    That is when the agenda was published, or the end of the meeting's day if it was
+    (re-)published after the meeting: a referral received after the meeting was not heard at
+    it, whenever the agenda was re-issued.
+    """
+    earlier = queries.earlier_meetings(conn, meeting, since)
+    versions = queries.latest_agenda_versions(conn, [m["meeting_id"] for m in earlier])
+    wanted = set(case_ids)
+    result: dict[str, dt.datetime] = {}
+    for held in earlier:
+        version = versions.get(held["meeting_id"])
+        if version is None:
+            continue
+        until = min(_aware(version["published_at"]), _start_of_day_after(held["meeting_date"]))
+        for case_id in version["case_ids"]:
+            if case_id in wanted and (case_id not in result or until > result[case_id]):
+                result[case_id] = until
+    return result
 
 
 def _open_actions(conn: Connection, case_ids: list[str]) -> dict[str, tuple[str, ...]]:
@@ -88,7 +131,7 @@ def draft(platform: Platform, conn: Connection, meeting: RowMapping, late_case_i
     window_start = (
         dt.datetime.combine(previous_cutoff, dt.time(), LOCAL_TIME) if previous_cutoff else None
     )
-    window_end = dt.datetime.combine(meeting["meeting_date"], dt.time(), LOCAL_TIME)
+    window_end = _start_of_day_after(meeting["meeting_date"])  # cases received on the day too
     rows = {
         r["case_id"]: r
         for r in queries.referrals_in_area(conn, meeting["marac_area"], window_start, window_end)
@@ -96,8 +139,9 @@ def draft(platform: Platform, conn: Connection, meeting: RowMapping, late_case_i
     if rolled - rows.keys():
         rows.update(queries.latest_referral_per_case(conn, sorted(rolled - rows.keys())))
     open_actions = _open_actions(conn, list(rows))
+    heard = heard_up_to(conn, meeting, previous_cutoff, list(rows)) if previous else {}
     candidates = [
-        _candidate(row, open_actions.get(case_id, ()), case_id in rolled)
+        _candidate(row, open_actions.get(case_id, ()), case_id in rolled, heard.get(case_id))
         for case_id, row in rows.items()
     ]
     return build_agenda(
@@ -112,6 +156,15 @@ def draft(platform: Platform, conn: Connection, meeting: RowMapping, late_case_i
         order=policy.agenda_order,
         late_additions=late_case_ids,
     )
+
+
+def cases_heard(platform: Platform, conn: Connection, meeting: RowMapping) -> tuple[str, ...]:
+    """The cases a meeting hears: those listed on its latest published agenda or, while none
+    is published, those listed on its draft (overflow excluded: it rolls to the next one)."""
+    versions = queries.agenda_versions(conn, meeting["meeting_id"])
+    if versions:
+        return tuple(versions[-1]["case_ids"])
+    return draft(platform, conn, meeting).case_ids
 
 
 def published_version(conn: Connection, meeting: RowMapping, version: RowMapping) -> Agenda:
@@ -195,6 +248,12 @@ def present(
     cases = render_items(
         platform, conn, caller, list(agenda.items) + list(agenda.overflow), route, session
     )
+    if status == "published" and version is not None:
+        reasons = _late_reasons(platform, conn, caller, meeting, version, route, session)
+        cases = [
+            c.model_copy(update={"late_reason": reasons[c.case_id]}) if c.case_id in reasons else c
+            for c in cases
+        ]
     listed = len(agenda.items)
     review = queries.open_actions_from_earlier_meetings(conn, meeting)
     shown = disclose(
@@ -218,6 +277,37 @@ def present(
             for a, payload in zip(review, shown, strict=True)
         ],
     )
+
+
+def _late_reasons(
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    meeting: RowMapping,
+    version: int,
+    route: str,
+    session: CommandSession | None,
+) -> dict[str, ProtectedText]:
+    """The version's late-addition reasons (encrypted per case) as the caller may see them."""
+    row = next(
+        (
+            v
+            for v in queries.agenda_versions(conn, meeting["meeting_id"])
+            if v["version"] == version
+        ),
+        None,
+    )
+    if row is None or not row["late_reasons"] or row["event_id"] is None:
+        return {}
+    [shown] = disclose(
+        platform,
+        caller,
+        "marac",
+        route,
+        [Stored("AgendaPublished", row["event_id"], {"late_reasons": row["late_reasons"]})],
+        session,
+    )
+    return {r["case_id"]: ProtectedText(**r["reason"]) for r in shown["late_reasons"]}
 
 
 def render_items(

@@ -26,7 +26,7 @@ from services.marac.domain.actions import (
     change_status,
     is_overdue,
 )
-from services.marac.domain.agenda import AgendaError
+from services.marac.domain.agenda import AgendaError, added_on_the_day
 from services.marac.domain.returns import ReturnError, parse_quarter
 from services.marac.domain.working_days import agenda_cutoff
 from services.marac.intake import ReferralRefused, marac_policy, submit_referral
@@ -69,10 +69,10 @@ def _is_party(platform: Platform, agency: str) -> bool:
     description=(
         "Scores DASH, works out which referral criteria are met, links the victim, "
         "perpetrators and children to existing persons by blind index, encrypts the sensitive "
-        "fields and publishes ReferralSubmitted. A referral meeting no criterion is refused "
-        "with the reason (422) and nothing is published."
+        "fields and publishes ReferralSubmitted. A referral meeting no criterion, or to an "
+        "area not in the MARAC policy, is refused with the reason (422 naming the field) and "
+        "nothing is published."
     ),
-    responses={422: {"description": "a field is invalid or no referral criterion is met"}},
 )
 def submit(
     request: ReferralRequest,
@@ -160,8 +160,15 @@ def get_referral(
     "/meetings",
     response_model=MeetingView,
     status_code=status.HTTP_201_CREATED,
-    summary="Schedule a MARAC meeting",
-    description="The agenda cut-off is computed in working days (bank holidays excluded).",
+    summary="Schedule a MARAC meeting, or record one already held",
+    description=(
+        "The agenda cut-off is computed in working days (bank holidays excluded). The area must "
+        "be one of the MARAC policy's areas. An area has at most one meeting a date (409), and "
+        "its meetings' agenda windows may not overlap: each cut-off after the previous "
+        "meeting's (422 naming `meeting_date`). A date in the past records a meeting already "
+        "held: `recorded_after_the_event_reason` is then required and stored with it."
+    ),
+    responses={409: {"description": "the area already has a meeting on that date"}},
 )
 def schedule_meeting(
     request: MeetingRequest,
@@ -170,8 +177,21 @@ def schedule_meeting(
     idempotency: Idempotency = None,
 ) -> MeetingView:
     policy = marac_policy(platform)
-    if request.meeting_date < platform.today():
-        raise refused("meeting_date", f"meeting_date {request.meeting_date} is in the past")
+    today = platform.today()
+    _check_area(policy.areas, request.marac_area, "marac_area")
+    reason = request.recorded_after_the_event_reason
+    if request.meeting_date < today and not reason:
+        raise refused(
+            "recorded_after_the_event_reason",
+            f"meeting_date {request.meeting_date} is in the past: to record a meeting already "
+            "held, say why in recorded_after_the_event_reason",
+        )
+    if request.meeting_date > today and reason:
+        raise refused(
+            "recorded_after_the_event_reason",
+            f"meeting_date {request.meeting_date} is in the future: only a meeting already "
+            "held is recorded after the event",
+        )
     if request.chair_agency and not _is_party(platform, request.chair_agency):
         raise refused("chair_agency", f"{request.chair_agency} is not a party to the agreement")
     meeting_id = f"m-{uuid.uuid4().hex[:10]}"
@@ -187,17 +207,58 @@ def schedule_meeting(
         "capacity": request.capacity or policy.meeting_capacity,
         "venue": request.venue,
         "chair_agency": request.chair_agency,
+        "recorded_after_the_event_reason": reason,
     }
-    event = new_event(
-        "MeetingScheduled",
-        payload,
-        aggregate_id=meeting_id,
-        agency=caller.agency,
-        actor=caller.user,
-    )
     with platform.commands.begin(idempotency) as command:
-        command.record([event])
+        _check_meeting_fits(command.conn, payload)  # on current state, under the append lock
+        command.record(
+            [
+                new_event(
+                    "MeetingScheduled",
+                    payload,
+                    aggregate_id=meeting_id,
+                    agency=caller.agency,
+                    actor=caller.user,
+                )
+            ]
+        )
         return command.answer(MeetingView(**payload))
+
+
+def _check_area(areas: tuple[str, ...], area: str, field: str, where: str = "body") -> None:
+    if area not in areas:
+        raise refused(
+            field,
+            f"{area} is not a MARAC area of the policy (areas: {', '.join(areas)})",
+            where,
+        )
+
+
+def _check_meeting_fits(conn: Connection, new: dict) -> None:
+    """One meeting per area and date; cut-offs in date order, so agenda windows never overlap
+    (the agenda rules need the previous meeting's cut-off before this one's)."""
+    area, day, cutoff = new["marac_area"], new["meeting_date"], new["cutoff_date"]
+    same_day = queries.meeting_on(conn, area, day)
+    if same_day is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"the {area} MARAC already has a meeting on {day}: {same_day['meeting_id']}",
+        )
+    before, after = queries.neighbouring_meetings(conn, area, day)
+    if before is not None and before["cutoff_date"] >= cutoff:
+        raise refused(
+            "meeting_date",
+            f"a meeting on {day} would have its agenda cut-off on {cutoff}, not after the "
+            f"cut-off {before['cutoff_date']} of the {area} meeting on "
+            f"{before['meeting_date']} ({before['meeting_id']}): the agendas would overlap",
+        )
+    if after is not None and after["cutoff_date"] <= cutoff:
+        raise refused(
+            "meeting_date",
+            f"a meeting on {day} would have its agenda cut-off on {cutoff}, not before the "
+            f"cut-off {after['cutoff_date']} of the {area} meeting on "
+            f"{after['meeting_date']} ({after['meeting_id']}): the agendas would overlap",
+        )
 
 
 @router.get("/meetings", response_model=list[MeetingView], summary="Meetings, by MARAC area")
@@ -267,8 +328,11 @@ def get_agenda(
     summary="Publish (or re-issue) a meeting's agenda",
     description=(
         "Freezes the draft as a new agenda version (AgendaPublished). Cases received after the "
-        "cut-off are added only if listed in `late_case_ids`, and are marked late. The response "
-        "shows what changed since the previous version."
+        "cut-off, up to the end of the meeting day, are added only if listed in "
+        "`late_case_ids`, and are marked late; a case received on the meeting day itself needs "
+        "`late_reason`, which is recorded (encrypted) against each late case. Cases already "
+        "heard at an earlier meeting are not listed again unless a referral since brings them "
+        "back. The response shows what changed since the previous version."
     ),
 )
 def publish_agenda(
@@ -285,6 +349,16 @@ def publish_agenda(
             agenda = agendas.draft(platform, db, meeting, late_case_ids=request.late_case_ids)
         except AgendaError as exc:
             raise refused("late_case_ids", str(exc)) from exc
+        on_the_day = added_on_the_day(agenda)
+        if on_the_day and not request.late_reason:
+            raise refused(
+                "late_reason",
+                f"case(s) {', '.join(on_the_day)} were received on the meeting day "
+                f"{meeting['meeting_date']}: say why they are added on the day in late_reason",
+            )
+        late = [i.case.case_id for i in agenda.items + agenda.overflow if i.late]
+        if request.late_reason and not late:
+            raise refused("late_reason", "late_reason is for late cases, and none is added")
         versions = queries.agenda_versions(db, meeting_id)
         version = len(versions) + 1
         payload = {
@@ -293,6 +367,9 @@ def publish_agenda(
             "case_ids": [i.case.case_id for i in agenda.items],
             "late_case_ids": [i.case.case_id for i in agenda.items if i.late],
             "overflow_case_ids": [i.case.case_id for i in agenda.overflow],
+            "late_reasons": [
+                {"case_id": c, "reason": request.late_reason} for c in late if request.late_reason
+            ],
         }
         command.record(
             [
@@ -331,39 +408,47 @@ def publish_agenda(
     response_model=ActionView,
     status_code=status.HTTP_201_CREATED,
     summary="Record an action agreed at a meeting",
-    responses={422: {"description": "unknown case, meeting or agency"}},
+    description=(
+        "Refused with 422 naming the field for an unknown case or agency. With `meeting_id`, "
+        "the meeting must be of the case's MARAC area and hear the case: list it on its latest "
+        "published agenda or, while none is published, on its draft (422 naming `meeting_id`)."
+    ),
 )
 def assign_action(
     request: ActionRequest,
     caller: Coordinator,
-    db: Db,
+    db: Db,  # kept for callers that pass their connection; decisions read command.conn
     platform: PlatformDep,
     idempotency: Idempotency = None,
 ) -> ActionView:
-    if not queries.case_exists(db, request.case_id):
-        raise refused("case_id", f"no case {request.case_id}")
-    if request.meeting_id and queries.meeting(db, request.meeting_id) is None:
-        raise refused("meeting_id", f"no meeting {request.meeting_id}")
-    if not _is_party(platform, request.owner_agency):
-        raise refused("owner_agency", f"{request.owner_agency} is not a party to the agreement")
-    action_id = f"a-{uuid.uuid4().hex[:10]}"
-    payload = {
-        "case_id": request.case_id,
-        "action_id": action_id,
-        "meeting_id": request.meeting_id,
-        "owner_agency": request.owner_agency,
-        "description": request.description,
-        "due_date": request.due_date,
-    }
-    event = new_event(
-        "ActionAssigned",
-        payload,
-        aggregate_id=request.case_id,
-        agency=caller.agency,
-        actor=caller.user,
-    )
     with platform.commands.begin(idempotency) as command:
-        command.record([event])
+        conn = command.conn
+        if not queries.case_exists(conn, request.case_id):
+            raise refused("case_id", f"no case {request.case_id}")
+        if request.meeting_id:
+            _check_meeting_hears(platform, conn, request.meeting_id, request.case_id)
+        if not _is_party(platform, request.owner_agency):
+            raise refused("owner_agency", f"{request.owner_agency} is not a party to the agreement")
+        action_id = f"a-{uuid.uuid4().hex[:10]}"
+        payload = {
+            "case_id": request.case_id,
+            "action_id": action_id,
+            "meeting_id": request.meeting_id,
+            "owner_agency": request.owner_agency,
+            "description": request.description,
+            "due_date": request.due_date,
+        }
+        command.record(
+            [
+                new_event(
+                    "ActionAssigned",
+                    payload,
+                    aggregate_id=request.case_id,
+                    agency=caller.agency,
+                    actor=caller.user,
+                )
+            ]
+        )
         return command.answer(
             ActionView(
                 **{k: v for k, v in payload.items() if k != "description"},
@@ -375,6 +460,32 @@ def assign_action(
                 status="open",
                 overdue=request.due_date < platform.today(),
             )
+        )
+
+
+def _check_meeting_hears(platform: Platform, conn: Connection, meeting_id: str, case_id: str):
+    """An action agreed at a meeting: a meeting of the case's area that hears the case."""
+    meeting = queries.meeting(conn, meeting_id)
+    if meeting is None:
+        raise refused("meeting_id", f"no meeting {meeting_id}")
+    case_area = queries.case_area(conn, case_id)
+    if case_area != meeting["marac_area"]:
+        raise refused(
+            "meeting_id",
+            f"meeting {meeting_id} is a {meeting['marac_area']} MARAC meeting; case {case_id} "
+            f"is referred to the {case_area} MARAC",
+        )
+    try:
+        heard = agendas.cases_heard(platform, conn, meeting)
+    except AgendaError as exc:
+        raise refused(
+            "meeting_id", f"meeting {meeting_id}'s agenda cannot be built: {exc}"
+        ) from exc
+    if case_id not in heard:
+        raise refused(
+            "meeting_id",
+            f"case {case_id} is not on the agenda of meeting {meeting_id} "
+            f"({meeting['meeting_date']}): record the action at a meeting that hears the case",
         )
 
 
@@ -500,11 +611,14 @@ def list_actions(
     summary="The quarterly data return for a MARAC (CSV)",
     description=(
         "SafeLives-style meeting-level aggregates for meetings held in a calendar quarter: "
-        "cases, repeats, referrals by agency, diversity counts, children and young perpetrators."
+        "cases, repeats, referrals by agency, diversity counts, children and young perpetrators. "
+        "`marac` must be one of the MARAC policy's areas and `quarter` like 2026Q3; otherwise "
+        "422 naming the parameter, in the validation-error shape documented below."
     ),
     response_class=Response,
     responses={
-        200: {"content": {"text/csv": {}}, "description": "one row per meeting and a total"}
+        200: {"content": {"text/csv": {}}, "description": "one row per meeting and a total"},
+        409: {"description": "the stored meetings and cases cannot make a return (data error)"},
     },
 )
 def quarterly_return(
@@ -514,11 +628,15 @@ def quarterly_return(
     marac: Annotated[str, Query(min_length=1, description="MARAC area", examples=["oxford"])],
     quarter: Annotated[str, Query(description="calendar quarter", examples=["2026Q3"])],
 ) -> Response:
+    _check_area(marac_policy(platform).areas, marac, "marac", where="query")
     try:
         parsed = parse_quarter(quarter)
-        result = build_return(platform, db, caller, marac, parsed, "GET /api/marac/returns")
     except (ValueError, ReturnError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"quarter: {exc}") from exc
+        raise refused("quarter", str(exc), where="query") from exc
+    try:
+        result = build_return(platform, db, caller, marac, parsed, "GET /api/marac/returns")
+    except ReturnError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return Response(
         exports.quarterly_return_csv(result, quarter),
         media_type="text/csv",

@@ -96,6 +96,7 @@ def meeting_scheduled(conn: Connection, event: Event) -> None:
             capacity=p["capacity"],
             venue=p["venue"],
             chair_agency=p["chair_agency"],
+            recorded_after_the_event_reason=p.get("recorded_after_the_event_reason"),
         )
     )
 
@@ -111,6 +112,8 @@ def agenda_published(conn: Connection, event: Event) -> None:
             case_ids=list(p["case_ids"]),
             late_case_ids=list(p["late_case_ids"]),
             overflow_case_ids=list(p["overflow_case_ids"]),
+            event_id=event.event_id,
+            late_reasons=to_json(list(p.get("late_reasons") or [])),
         )
     )
 

@@ -74,6 +74,12 @@ def submit_referral(
 ) -> Submission:
     today = platform.today()
     policy = marac_policy(platform)
+    if request.marac_area not in policy.areas:
+        raise ReferralRefused(
+            "marac_area",
+            f"{request.marac_area} is not a MARAC area of the policy "
+            f"(areas: {', '.join(policy.areas)})",
+        )
     _check_dates(request, today)
     referral_date = request.referral_date or today
     try:

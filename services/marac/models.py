@@ -1,17 +1,64 @@
-"""Request and response models of the MARAC API (the OpenAPI reference is generated from these)."""
+"""Request and response models of the MARAC API (the OpenAPI reference is generated from these).
+
+Request types are strict: a date is an ISO ``YYYY-MM-DD`` string (``IsoDate``; never a
+number read as a Unix timestamp, a boolean or a datetime), a flag is ``true`` or ``false``
+(never ``0``/``1`` or ``"yes"``), a count a whole number (never ``true``, ``20.0`` or ``"20"``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
+from pydantic import Strict as StrictValue
+from pydantic_core import PydanticCustomError
 
 from services.intake.models import ProtectedText
 from services.marac.domain.returns import EthnicityGroup, Gender
 
 YesNo = Literal["yes", "no"]
 YesNoUnknown = Literal["yes", "no", "not_known"]
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> dt.date:
+    """A date only as an ISO ``YYYY-MM-DD`` string (JSON) or a ``date`` (Python).
+
+    Pydantic's lax parsing also takes numbers and numeric strings as Unix timestamps (``0``
+    is 1 January 1970) and datetimes at midnight; a request date must be a date.
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        if _ISO_DATE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError as exc:  # e.g. 2026-02-30
+                raise PydanticCustomError(
+                    "date_parsing", "Input should be a valid date: {problem}", {"problem": str(exc)}
+                ) from None
+        raise PydanticCustomError(
+            "date_parsing", "Input should be a valid date in the format YYYY-MM-DD"
+        )
+    raise PydanticCustomError(
+        "date_type", "Input should be a date as a string in the format YYYY-MM-DD"
+    )
+
+
+IsoDate = Annotated[dt.date, StrictValue(), BeforeValidator(_iso_date)]
+"""A request date: an ISO ``YYYY-MM-DD`` string, never a number, a boolean or a datetime."""
 
 
 class Strict(BaseModel):
@@ -26,10 +73,10 @@ class ReferrerIn(Strict):
 
 class VictimIn(Strict):
     name: str = Field(min_length=1, examples=["Jane Smith"])
-    date_of_birth: dt.date = Field(examples=["1990-02-03"])
+    date_of_birth: IsoDate = Field(examples=["1990-02-03"])
     address: str | None = Field(None, examples=["12 Cowley Road, Oxford OX4 1AA"])
     phone: str | None = Field(None, examples=["07700 900123"])
-    safe_to_call: bool = False
+    safe_to_call: StrictBool = False
     gender: Gender | None = None
     ethnicity: EthnicityGroup | None = Field(None, description="Census 2021 group")
     disability: YesNoUnknown | None = None
@@ -42,7 +89,7 @@ class VictimIn(Strict):
 class PerpetratorIn(Strict):
     name: str | None = Field(None, examples=["John Smith"])
     aliases: list[str] = Field(default_factory=list)
-    date_of_birth: dt.date | None = Field(None, examples=["1987-06-30"])
+    date_of_birth: IsoDate | None = Field(None, examples=["1987-06-30"])
     relationship_to_victim: str = Field(min_length=1, examples=["ex-partner"])
     address: str | None = None
 
@@ -55,7 +102,7 @@ class PerpetratorIn(Strict):
 
 class ChildIn(Strict):
     name: str = Field(min_length=1)
-    date_of_birth: dt.date
+    date_of_birth: IsoDate
     school: str | None = None
     relationship_to_victim: str | None = None
     relationship_to_perpetrator: str | None = None
@@ -77,7 +124,7 @@ class PoliceIn(Strict):
 
 class ReferralRequest(Strict):
     marac_area: str = Field(min_length=1, examples=["oxford"])
-    referral_date: dt.date | None = Field(None, description="defaults to today")
+    referral_date: IsoDate | None = Field(None, description="defaults to today")
     referrer: ReferrerIn
     victim: VictimIn
     perpetrators: list[PerpetratorIn] = Field(min_length=1)
@@ -96,7 +143,7 @@ class ReferralRequest(Strict):
     reason: str = Field(min_length=1, description="why you are referring")
     police: PoliceIn | None = None
     agencies_involved: list[str] = Field(default_factory=list)
-    idva_allocated: bool = False
+    idva_allocated: StrictBool = False
 
     @model_validator(mode="after")
     def consent_reason_given(self) -> ReferralRequest:
@@ -201,11 +248,27 @@ class ReferralView(BaseModel):
 
 
 class MeetingRequest(Strict):
-    marac_area: str = Field(min_length=1, examples=["oxford"])
-    meeting_date: dt.date = Field(examples=["2026-12-10"])
-    capacity: int | None = Field(None, ge=1, le=200, description="default from the policy (20)")
+    marac_area: str = Field(
+        min_length=1, examples=["oxford"], description="one of the MARAC policy's areas"
+    )
+    meeting_date: IsoDate = Field(
+        examples=["2026-12-10"],
+        description="one meeting per area and date; a date in the past records a meeting "
+        "already held and needs `recorded_after_the_event_reason`",
+    )
+    capacity: StrictInt | None = Field(
+        None, ge=1, le=200, description="default from the policy (20)"
+    )
     venue: str | None = None
     chair_agency: str | None = Field(None, examples=["tvp"])
+    recorded_after_the_event_reason: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="required when the meeting date is in the past: why a meeting already "
+        "held is recorded now (say why, without personal details: it is not encrypted)",
+        examples=["Tandem went live after this meeting; recorded from the chair's minutes"],
+    )
 
 
 class MeetingView(BaseModel):
@@ -216,12 +279,25 @@ class MeetingView(BaseModel):
     capacity: int
     venue: str | None = None
     chair_agency: str | None = None
+    recorded_after_the_event_reason: str | None = Field(
+        None, description="set when the meeting was recorded after it was held"
+    )
     published_versions: int = 0
 
 
 class PublishRequest(Strict):
     late_case_ids: list[str] = Field(
-        default_factory=list, description="cases received after the cut-off to add as late"
+        default_factory=list,
+        description="cases received after the cut-off (up to the end of the meeting day) to "
+        "add as late",
+    )
+    late_reason: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2000,
+        description="why the late cases are added; required when one was received on the "
+        "meeting day. Recorded, encrypted, against each late case of this version",
+        examples=["New incident overnight; the chair agreed to hear the case today"],
     )
 
 
@@ -243,6 +319,9 @@ class AgendaCase(BaseModel):
     perpetrator_names: list[ProtectedText]
     children_names: list[ProtectedText]
     outstanding_actions: list[ActionView]
+    late_reason: ProtectedText | None = Field(
+        None, description="why the coordinator added the case late, if a reason was given"
+    )
 
 
 class AgendaChange(BaseModel):
@@ -266,10 +345,12 @@ class AgendaView(BaseModel):
 
 class ActionRequest(Strict):
     case_id: str = Field(min_length=1)
-    meeting_id: str | None = None
+    meeting_id: str | None = Field(
+        None, description="a meeting of the case's MARAC area that hears the case"
+    )
     owner_agency: str = Field(min_length=1, examples=["housing-oxford"])
     description: str = Field(min_length=3, examples=["Fit a lock change and a sanctuary scheme"])
-    due_date: dt.date = Field(examples=["2026-12-24"])
+    due_date: IsoDate = Field(examples=["2026-12-24"])
 
 
 class ActionStatusRequest(Strict):

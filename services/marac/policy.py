@@ -49,6 +49,9 @@ class MaracPolicy:
 
     name: str
     source: str
+    areas: tuple[str, ...]
+    """The partnership's MARAC areas (codes such as ``oxford``): the only areas referrals,
+    meetings and quarterly returns may name."""
     dash_bands: tuple[DashBand, ...]
     criteria: CriteriaRules
     meeting_capacity: int
@@ -111,6 +114,7 @@ _StrictLoader.yaml_implicit_resolvers = {
     for first_char, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_AREA_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class _Validator:
@@ -126,7 +130,15 @@ class _Validator:
         top = self.mapping(
             document,
             "(top level)",
-            ("name", "dash_bands", "criteria", "meetings", "extra_closure_dates", "data_return"),
+            (
+                "name",
+                "areas",
+                "dash_bands",
+                "criteria",
+                "meetings",
+                "extra_closure_dates",
+                "data_return",
+            ),
         )
         criteria = self.mapping(
             top["criteria"],
@@ -155,6 +167,7 @@ class _Validator:
         return MaracPolicy(
             name=self.text(top["name"], "name"),
             source=self.source,
+            areas=self.areas(top["areas"]),
             dash_bands=self.dash_bands(top["dash_bands"]),
             criteria=CriteriaRules(
                 visible_high_risk_threshold=self.integer(
@@ -208,6 +221,25 @@ class _Validator:
                 )
             ),
         )
+
+    def areas(self, value: object) -> tuple[str, ...]:
+        """Area codes: lower-case letters, digits and hyphens, at least one, none twice."""
+        items = self.sequence(value, "areas")
+        if not items:
+            self.fail("areas", "needs at least one MARAC area")
+        result: list[str] = []
+        for index, item in enumerate(items):
+            path = f"areas[{index}]"
+            if not isinstance(item, str) or not _AREA_CODE.fullmatch(item) or len(item) > 64:
+                self.fail(
+                    path,
+                    "must be an area code of up to 64 lower-case letters, digits and hyphens "
+                    f"(like oxford or milton-keynes), got {_describe(item)}",
+                )
+            if item in result:
+                self.fail(path, f"{item} is listed twice")
+            result.append(item)
+        return tuple(result)
 
     def dash_bands(self, value: object) -> tuple[DashBand, ...]:
         """Contiguous bands from 0, rising severity, the last one open-ended."""

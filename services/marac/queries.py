@@ -70,6 +70,16 @@ def case_exists(conn: Connection, case_id: str) -> bool:
     return found.first() is not None
 
 
+def case_area(conn: Connection, case_id: str) -> str | None:
+    """The MARAC area of the case's latest referral (a case moves with a referral elsewhere)."""
+    return conn.execute(
+        select(marac_referrals.c.marac_area)
+        .where(marac_referrals.c.case_id == case_id)
+        .order_by(marac_referrals.c.received_at.desc())
+        .limit(1)
+    ).scalar()
+
+
 def meeting(conn: Connection, meeting_id: str) -> RowMapping | None:
     row = conn.execute(
         select(marac_meetings).where(marac_meetings.c.meeting_id == meeting_id)
@@ -162,8 +172,10 @@ def actions(
     return [r._mapping for r in conn.execute(query).all()]
 
 
-def cases_listed_at(conn: Connection, meeting_ids: list[str]) -> dict[str, list[str]]:
-    """The cases on each meeting's latest published agenda."""
+def latest_agenda_versions(conn: Connection, meeting_ids: list[str]) -> dict[str, RowMapping]:
+    """Each meeting's latest published agenda version (meetings never published are absent)."""
+    if not meeting_ids:
+        return {}
     latest = (
         select(
             marac_agenda_versions.c.meeting_id,
@@ -174,7 +186,7 @@ def cases_listed_at(conn: Connection, meeting_ids: list[str]) -> dict[str, list[
         .subquery()
     )
     rows = conn.execute(
-        select(marac_agenda_versions.c.meeting_id, marac_agenda_versions.c.case_ids).join(
+        select(marac_agenda_versions).join(
             latest,
             and_(
                 latest.c.meeting_id == marac_agenda_versions.c.meeting_id,
@@ -182,7 +194,54 @@ def cases_listed_at(conn: Connection, meeting_ids: list[str]) -> dict[str, list[
             ),
         )
     ).all()
-    return {r.meeting_id: list(r.case_ids) for r in rows}
+    return {r.meeting_id: r._mapping for r in rows}
+
+
+def cases_listed_at(conn: Connection, meeting_ids: list[str]) -> dict[str, list[str]]:
+    """The cases on each meeting's latest published agenda."""
+    return {m: list(v["case_ids"]) for m, v in latest_agenda_versions(conn, meeting_ids).items()}
+
+
+def meeting_on(conn: Connection, area: str, meeting_date: dt.date) -> RowMapping | None:
+    """The area's meeting on that date, if one is scheduled."""
+    row = conn.execute(
+        select(marac_meetings).where(
+            marac_meetings.c.marac_area == area, marac_meetings.c.meeting_date == meeting_date
+        )
+    ).first()
+    return row._mapping if row else None
+
+
+def neighbouring_meetings(
+    conn: Connection, area: str, meeting_date: dt.date
+) -> tuple[RowMapping | None, RowMapping | None]:
+    """The area's meetings just before and just after a date."""
+    before = conn.execute(
+        select(marac_meetings)
+        .where(marac_meetings.c.marac_area == area, marac_meetings.c.meeting_date < meeting_date)
+        .order_by(marac_meetings.c.meeting_date.desc())
+        .limit(1)
+    ).first()
+    after = conn.execute(
+        select(marac_meetings)
+        .where(marac_meetings.c.marac_area == area, marac_meetings.c.meeting_date > meeting_date)
+        .order_by(marac_meetings.c.meeting_date)
+        .limit(1)
+    ).first()
+    return (before._mapping if before else None, after._mapping if after else None)
+
+
+def earlier_meetings(
+    conn: Connection, meeting: RowMapping, held_after: dt.date | None
+) -> list[RowMapping]:
+    """The MARAC's meetings before this one (and, if given, after ``held_after``)."""
+    query = select(marac_meetings).where(
+        marac_meetings.c.marac_area == meeting["marac_area"],
+        marac_meetings.c.meeting_date < meeting["meeting_date"],
+    )
+    if held_after is not None:
+        query = query.where(marac_meetings.c.meeting_date > held_after)
+    return [r._mapping for r in conn.execute(query.order_by(marac_meetings.c.meeting_date))]
 
 
 def listings_for_case(conn: Connection, case_id: str) -> list[RowMapping]:

@@ -31,6 +31,7 @@ from services.intake.web.referral_form import Errors, check_date, date_parts, te
 from services.marac import agendas, queries
 from services.marac import api as marac_api
 from services.marac.domain.agenda import ExclusionReason
+from services.marac.intake import marac_policy
 from services.marac.models import (
     ActionRequest,
     ActionStatusRequest,
@@ -49,6 +50,11 @@ def _areas(conn) -> list[str]:
     return sorted({m["marac_area"] for m in queries.meetings(conn)})
 
 
+def _policy_areas(platform) -> list[str]:
+    """The MARAC policy's areas: the only ones meetings and returns may name."""
+    return list(marac_policy(platform).areas)
+
+
 def _field_errors(exc: HTTPException, names: dict[str, str] | None = None) -> Errors:
     """A 422 from an API function, as errors on the page's fields."""
     errors = Errors()
@@ -58,7 +64,7 @@ def _field_errors(exc: HTTPException, names: dict[str, str] | None = None) -> Er
         else [{"loc": ["body", ""], "msg": str(exc.detail)}]
     )
     for problem in detail:
-        location = [str(p) for p in problem.get("loc", []) if p != "body"]
+        location = [str(p) for p in problem.get("loc", []) if p not in ("body", "query")]
         field = location[0] if location else ""
         field = (names or {}).get(field, field)
         errors.add(field or "form", str(problem.get("msg", "")).removeprefix("Value error, "))
@@ -100,13 +106,22 @@ def meetings(request: Request, caller: Partner, area: str = "", scheduled: str =
 
 def _meeting_form_context(request, values, errors: Errors | None = None) -> dict[str, Any]:
     platform = get_platform(request)
-    with platform.engine.connect() as conn:
-        areas = _areas(conn)
-    context: dict[str, Any] = {"values": values, "areas": areas, "agencies": agencies(platform)}
+    context: dict[str, Any] = {
+        "values": values,
+        "areas": _policy_areas(platform),
+        "agencies": agencies(platform),
+    }
     if errors:
         context["errors"] = errors.messages
         context["error_list"] = errors.summary(
-            ["marac_area", "meeting_date", "capacity", "venue", "chair_agency"]
+            [
+                "marac_area",
+                "meeting_date",
+                "recorded_after_the_event_reason",
+                "capacity",
+                "venue",
+                "chair_agency",
+            ]
         )
     return context
 
@@ -125,10 +140,12 @@ def schedule_meeting(request: Request, caller: Coordinator, form: PostedForm):
         "capacity": text(form, "capacity"),
         "venue": text(form, "venue"),
         "chair_agency": text(form, "chair_agency"),
+        "recorded_after_the_event_reason": text(form, "recorded_after_the_event_reason"),
     }
     errors = Errors()
+    reason = values["recorded_after_the_event_reason"]
     if not values["marac_area"]:
-        errors.add("marac_area", "Enter the MARAC area")
+        errors.add("marac_area", "Select the MARAC area")
     meeting_date = check_date(
         values["meeting_date"],
         "meeting_date",
@@ -137,10 +154,18 @@ def schedule_meeting(request: Request, caller: Coordinator, form: PostedForm):
         dt.date.max,
         required=True,
     )
-    if meeting_date is not None and meeting_date < platform.today():
+    if meeting_date is not None and meeting_date < platform.today() and not reason:
         errors.add(
-            "meeting_date", "The meeting date must be today or in the future", "meeting_date-day"
+            "recorded_after_the_event_reason",
+            "The meeting date is in the past: say why you are recording a meeting already held",
         )
+    if meeting_date is not None and meeting_date > platform.today() and reason:
+        errors.add(
+            "recorded_after_the_event_reason",
+            "Leave the reason blank for a meeting that has not been held yet",
+        )
+    if len(reason) > 2000:
+        errors.add("recorded_after_the_event_reason", "The reason must be 2000 characters or fewer")
     capacity = None
     if values["capacity"]:
         try:
@@ -159,17 +184,21 @@ def schedule_meeting(request: Request, caller: Coordinator, form: PostedForm):
         capacity=capacity,
         venue=values["venue"] or None,
         chair_agency=values["chair_agency"] or None,
+        recorded_after_the_event_reason=reason or None,
     )
     try:
         meeting = marac_api.schedule_meeting(body, caller, platform)
     except HTTPException as exc:
-        if exc.status_code != 422:
+        if exc.status_code == 409:  # already a meeting that day
+            errors.add("meeting_date", str(exc.detail), "meeting_date-day")
+        elif exc.status_code == 422:
+            errors = _field_errors(exc)
+            if "meeting_date" in errors.messages:
+                errors.anchors["meeting_date"] = "meeting_date-day"
+        else:
             raise
         return _show(
-            request,
-            "marac/meeting_new.html",
-            _meeting_form_context(request, values, _field_errors(exc)),
-            400,
+            request, "marac/meeting_new.html", _meeting_form_context(request, values, errors), 400
         )
     return redirect(request, f"/marac/meetings/{meeting.meeting_id}?scheduled=1")
 
@@ -202,6 +231,7 @@ def _agenda(request, caller, meeting_id: str, draft: bool, route: str):
                     "dash_score": rows[c]["dash_score"],
                     "referral_date": rows[c]["referral_date"],
                     "referring_agency": rows[c]["referring_agency"],
+                    "on_the_day": agendas.received_on(rows[c]) == meeting["meeting_date"],
                 }
                 for c in late_ids
                 if c in rows
@@ -256,11 +286,15 @@ def agenda_page(
 def publish(request: Request, meeting_id: str, caller: Coordinator, form: PostedForm):
     platform = get_platform(request)
     late_ids = [str(c) for c in form.getlist("late_case_ids")]
+    late_reason = text(form, "late_reason")[:2000] or None
     with platform.engine.connect() as conn:
         _meeting_or_404(conn, meeting_id)
     try:
         view = marac_api.publish_agenda(
-            meeting_id, PublishRequest(late_case_ids=late_ids), caller, platform
+            meeting_id,
+            PublishRequest(late_case_ids=late_ids, late_reason=late_reason if late_ids else None),
+            caller,
+            platform,
         )
     except HTTPException as exc:
         if exc.status_code != 422:
@@ -312,11 +346,10 @@ def _case_on_agenda(request, caller, meeting_id: str, case_id: str) -> None:
     platform = get_platform(request)
     with platform.engine.connect() as conn:
         meeting = _meeting_or_404(conn, meeting_id)
-        current = agendas.draft(platform, conn, meeting)
-        listed = set(current.case_ids) | {i.case.case_id for i in current.overflow}
-        for version in queries.agenda_versions(conn, meeting_id):
-            listed |= set(version["case_ids"]) | set(version["late_case_ids"])
-        if case_id not in listed or not queries.case_exists(conn, case_id):
+        # the rule the API applies to an action's meeting: the meeting hears the case
+        if case_id not in agendas.cases_heard(platform, conn, meeting):
+            raise HTTPException(404)
+        if not queries.case_exists(conn, case_id):
             raise HTTPException(404)
 
 
@@ -550,8 +583,7 @@ def quarterly_return(
     request: Request, caller: Coordinator, marac: str | None = None, quarter: str | None = None
 ):
     platform = get_platform(request)
-    with platform.engine.connect() as conn:
-        areas = _areas(conn)
+    areas = _policy_areas(platform)
     quarters = _quarters(platform.today())
     values = {"marac": marac or "", "quarter": quarter or ""}
     if marac is None and quarter is None:
@@ -559,7 +591,7 @@ def quarterly_return(
             request, "marac/returns.html", {"areas": areas, "quarters": quarters, "values": values}
         )
     errors = Errors()
-    if not values["marac"]:
+    if values["marac"] not in areas:
         errors.add("marac", "Select the MARAC area")
     if values["quarter"] not in quarters:
         errors.add("quarter", "Select a quarter")
@@ -570,7 +602,10 @@ def quarterly_return(
                     caller, conn, platform, values["marac"], values["quarter"]
                 )
             except HTTPException as exc:
-                errors.add("quarter", str(exc.detail))
+                if exc.status_code == 422:
+                    errors = _field_errors(exc)
+                else:
+                    errors.add("quarter", str(exc.detail))
             else:
                 return response
     return _show(

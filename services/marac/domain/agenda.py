@@ -3,13 +3,24 @@
 Which cases are listed, by the calendar date of ``received_at`` (the I/O layer gives it
 in the partnership's local time, so the date is the local date the referral arrived):
 
+* already heard: excluded as ``ALREADY_HEARD`` (see below), unless rolled over;
 * received after the previous cut-off and on or before this cut-off: listed;
 * rolled over from an earlier meeting's overflow: listed, whenever received;
-* received after the cut-off but before the meeting date: listed as a *late addition*
-  only if the coordinator adds it, otherwise excluded as ``LATE_NOT_ADDED``;
+* received after the cut-off and up to the end of the meeting day: listed as a *late
+  addition* only if the coordinator adds it, otherwise excluded as ``LATE_NOT_ADDED``
+  (a case received on the meeting day itself can be added on the day; the API asks for
+  a reason for those, see ``added_on_the_day``);
 * received on or before the previous cut-off (and not rolled over): excluded as
   ``ALREADY_DUE``, since it belonged to an earlier agenda;
-* received on or after the meeting date: excluded as ``FOR_A_LATER_MEETING``.
+* received after the meeting day: excluded as ``FOR_A_LATER_MEETING``.
+
+*Heard*: a case listed on the published agenda of an earlier meeting of the MARAC has been
+heard there (or will be, before this meeting) with every referral received before
+``heard_up_to``: the moment that agenda was published, or the end of that meeting's day if
+it was (re-)published later. A case is listed again only when something brings it back: a
+referral (a repeat, a new referral joining the case) received after that moment. Without
+this a case added late to one meeting, received after its cut-off, fell in the next
+meeting's window and was heard twice.
 
 Order: on-time cases come first and late additions after them (agencies have had less
 time to research a late case), each group sorted by the policy's sort keys, with the
@@ -48,6 +59,7 @@ class ExclusionReason(StrEnum):
     """Why a candidate case is not on this agenda."""
 
     ALREADY_DUE = "already_due"
+    ALREADY_HEARD = "already_heard"
     LATE_NOT_ADDED = "late_not_added"
     FOR_A_LATER_MEETING = "for_a_later_meeting"
 
@@ -79,6 +91,14 @@ class CandidateCase:
     idva_allocated: bool
     outstanding_action_ids: tuple[str, ...]
     rolled_over: bool = False
+    heard_up_to: datetime | None = None
+    """When the case was last heard at an earlier meeting: referrals received before this
+    were heard there (None: never listed on an earlier meeting's published agenda)."""
+
+    @property
+    def already_heard(self) -> bool:
+        """Heard at an earlier meeting, and no referral since brings it back."""
+        return self.heard_up_to is not None and self.received_at < self.heard_up_to
 
 
 @dataclass(frozen=True)
@@ -155,14 +175,16 @@ def build_agenda(
     excluded: list[Exclusion] = []
     for case in candidates:
         received_on = case.received_at.date()
-        if case.rolled_over or (
+        if case.already_heard and not case.rolled_over:
+            excluded.append(Exclusion(case.case_id, ExclusionReason.ALREADY_HEARD))
+        elif case.rolled_over or (
             (previous_cutoff is None or received_on > previous_cutoff)
             and received_on <= meeting.cutoff
         ):
             on_time.append(case)
         elif received_on <= meeting.cutoff:
             excluded.append(Exclusion(case.case_id, ExclusionReason.ALREADY_DUE))
-        elif received_on >= meeting.meeting_date:
+        elif received_on > meeting.meeting_date:
             excluded.append(Exclusion(case.case_id, ExclusionReason.FOR_A_LATER_MEETING))
         elif case.case_id in late_additions:
             late.append(case)
@@ -181,6 +203,15 @@ def build_agenda(
         items=items[: meeting.capacity],
         overflow=items[meeting.capacity :],
         excluded=tuple(sorted(excluded, key=lambda exclusion: exclusion.case_id)),
+    )
+
+
+def added_on_the_day(agenda: Agenda) -> tuple[str, ...]:
+    """Late additions (listed or overflowing) received on the meeting day itself."""
+    return tuple(
+        item.case.case_id
+        for item in agenda.items + agenda.overflow
+        if item.late and item.case.received_at.date() == agenda.meeting.meeting_date
     )
 
 
@@ -261,16 +292,20 @@ def _check_late_additions(
     late: Sequence[CandidateCase],
     late_additions: Collection[str],
 ) -> None:
-    """A late addition must have arrived after the cut-off and before the meeting."""
+    """A late addition must have arrived after the cut-off and by the end of the meeting day,
+    and not have been heard already."""
     added = {case.case_id for case in late}
-    misplaced = sorted(
-        case.case_id
-        for case in candidates
-        if case.case_id in late_additions and case.case_id not in added
-    )
+    refused = [c for c in candidates if c.case_id in late_additions and c.case_id not in added]
+    heard = sorted(c.case_id for c in refused if c.already_heard and not c.rolled_over)
+    if heard:
+        raise AgendaError(
+            f"case(s) {', '.join(heard)} cannot be late additions: already heard at an earlier "
+            "meeting, and no referral since brings them back"
+        )
+    misplaced = sorted(c.case_id for c in refused)
     if misplaced:
         raise AgendaError(
             f"case(s) {', '.join(misplaced)} cannot be late additions: only cases received "
-            f"after the cut-off {meeting.cutoff.isoformat()} and before the meeting on "
+            f"after the cut-off {meeting.cutoff.isoformat()} and up to the meeting day "
             f"{meeting.meeting_date.isoformat()} can"
         )

@@ -34,9 +34,9 @@ def test_confluent_framing():
     assert schema_id == CATALOGUE.ids[("ReferralSubmitted", 1)]
 
 
-def test_event_written_with_v1_is_read_by_code_on_v2():
+def test_event_written_with_v1_is_read_by_code_on_the_latest_version():
     v1 = CATALOGUE.get("MeetingScheduled", 1)
-    assert CATALOGUE.latest("MeetingScheduled").version == 2
+    assert CATALOGUE.latest("MeetingScheduled").version > 1
     event = meeting_event()
     record = CODEC.validate(event)
     record.pop("chair_agency")  # v1 has no such field
@@ -53,7 +53,7 @@ def test_event_written_with_v1_is_read_by_code_on_v2():
 
 def test_writers_use_the_latest_version():
     decoded = CODEC.decode(CODEC.encode(meeting_event(chair_agency="tvp")))
-    assert decoded.envelope.schema_version == 2
+    assert decoded.envelope.schema_version == CATALOGUE.latest("MeetingScheduled").version
     assert decoded.payload["chair_agency"] == "tvp"
 
 

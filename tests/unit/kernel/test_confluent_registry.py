@@ -72,9 +72,9 @@ def registry_url():
 
 def test_registers_every_version_under_its_record_name(registry_url):
     registry = ConfluentRegistry(registry_url, CATALOGUE)
+    latest = CATALOGUE.latest("MeetingScheduled").version
     assert _Registry.subjects["tandem.events.MeetingScheduled"] == [
-        registry.id_for(CATALOGUE.get("MeetingScheduled", 1)),
-        registry.id_for(CATALOGUE.get("MeetingScheduled", 2)),
+        registry.id_for(CATALOGUE.get("MeetingScheduled", v)) for v in range(1, latest + 1)
     ]
     assert len(_Registry.schemas) == len(CATALOGUE.all())
     assert set(_Registry.content_types) == {"application/vnd.schemaregistry.v1+json"}

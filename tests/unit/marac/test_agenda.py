@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from services.marac.domain.agenda import (
     ExclusionReason,
     Meeting,
     Move,
+    added_on_the_day,
     build_agenda,
     diff_agendas,
 )
@@ -106,13 +107,15 @@ def test_listing_window_edges() -> None:
         case("day-after-cutoff", date(2026, 4, 1)),
         case("day-before-meeting", date(2026, 4, 8)),
         case("on-meeting-day", date(2026, 4, 9)),
+        case("day-after-meeting", date(2026, 4, 10)),
     ]
     agenda = build(candidates)
     assert set(agenda.case_ids) == {"day-after-previous-cutoff", "on-cutoff"}
     assert agenda.excluded == (
         Exclusion("day-after-cutoff", ExclusionReason.LATE_NOT_ADDED),
+        Exclusion("day-after-meeting", ExclusionReason.FOR_A_LATER_MEETING),
         Exclusion("day-before-meeting", ExclusionReason.LATE_NOT_ADDED),
-        Exclusion("on-meeting-day", ExclusionReason.FOR_A_LATER_MEETING),
+        Exclusion("on-meeting-day", ExclusionReason.LATE_NOT_ADDED),
         Exclusion("on-previous-cutoff", ExclusionReason.ALREADY_DUE),
     )
 
@@ -135,10 +138,63 @@ def test_late_additions_follow_on_time_cases_and_are_marked_late() -> None:
     assert agenda.excluded == (Exclusion("late-not-added", ExclusionReason.LATE_NOT_ADDED),)
 
 
-@pytest.mark.parametrize("received", [date(2026, 3, 31), date(2026, 4, 9), date(2026, 3, 1)])
-def test_only_cases_received_between_cutoff_and_meeting_can_be_late(received: date) -> None:
+@pytest.mark.parametrize("received", [date(2026, 3, 31), date(2026, 4, 10), date(2026, 3, 1)])
+def test_only_cases_received_between_cutoff_and_the_meeting_day_can_be_late(
+    received: date,
+) -> None:
     with pytest.raises(AgendaError, match="cannot be late additions"):
         build([case("c-1", received)], late=("c-1",))
+
+
+def test_a_case_received_on_the_meeting_day_can_be_added_on_the_day() -> None:
+    candidates = [
+        case("on-time"),
+        case("day-before", date(2026, 4, 8)),
+        case("on-the-day", date(2026, 4, 9)),
+    ]
+    agenda = build(candidates, late=("day-before", "on-the-day"))
+    assert agenda.case_ids == ("on-time", "day-before", "on-the-day")
+    assert [item.late for item in agenda.items] == [False, True, True]
+    assert added_on_the_day(agenda) == ("on-the-day",)
+    overflowing = build(candidates, meeting=replace(MEETING, capacity=1), late=("on-the-day",))
+    assert added_on_the_day(overflowing) == ("on-the-day",)
+
+
+# -- heard at an earlier meeting ---------------------------------------------------------------
+
+# The previous meeting (cut-off 3 Mar) published its agenda on 4 Mar at 16:00, listing the
+# case; referrals received before then were heard there.
+PUBLISHED = datetime(2026, 3, 4, 16, 0, tzinfo=UTC)
+
+
+def heard(case_id: str, received: date, **kwargs) -> CandidateCase:
+    return replace(case(case_id, received, **kwargs), heard_up_to=PUBLISHED)
+
+
+def test_a_case_heard_at_an_earlier_meeting_is_not_listed_again() -> None:
+    # received 4 Mar (after the previous cut-off, 3 Mar) and added late to that meeting
+    agenda = build([heard("c-heard", date(2026, 3, 4)), case("c-new")])
+    assert agenda.case_ids == ("c-new",)
+    assert agenda.excluded == (Exclusion("c-heard", ExclusionReason.ALREADY_HEARD),)
+
+
+def test_a_referral_after_the_hearing_brings_the_case_back() -> None:
+    back = replace(heard("c-back", date(2026, 3, 4)), received_at=PUBLISHED + timedelta(minutes=1))
+    repeat = heard("c-repeat", date(2026, 3, 20), repeat=True)
+    agenda = build([back, repeat])
+    assert agenda.case_ids == ("c-repeat", "c-back")
+    assert agenda.excluded == ()
+
+
+def test_a_heard_case_rolled_over_is_still_listed() -> None:
+    agenda = build([heard("c-rolled", date(2026, 3, 4), rolled_over=True)])
+    assert agenda.case_ids == ("c-rolled",)
+
+
+def test_a_heard_case_cannot_be_added_late() -> None:
+    late = replace(case("c-late", date(2026, 4, 2)), heard_up_to=datetime(2026, 4, 3, tzinfo=UTC))
+    with pytest.raises(AgendaError, match="c-late cannot be late additions: already heard"):
+        build([late], late=("c-late",))
 
 
 def test_unknown_late_addition_is_refused() -> None:

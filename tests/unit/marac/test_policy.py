@@ -16,6 +16,7 @@ from services.marac.policy import PolicyError, load_policy
 
 VALID = """\
 name: test-policy
+areas: [oxford, milton-keynes]
 dash_bands:
   - {level: standard, min: 0, max: 9}
   - {level: medium, min: 10, max: 13}
@@ -60,6 +61,16 @@ def test_packaged_default_has_the_documented_values() -> None:
     policy = load_policy()
     assert policy.name == "tandem-default-marac-1"
     assert policy.source.endswith("default_policy.yaml")
+    assert policy.areas == (
+        "oxford",
+        "north-oxfordshire",
+        "south-oxfordshire",
+        "buckinghamshire",
+        "milton-keynes",
+        "east-berkshire",
+        "reading",
+        "west-berkshire",
+    )
     assert policy.dash_bands == (
         DashBand(RiskLevel.STANDARD, 0, 9),
         DashBand(RiskLevel.MEDIUM, 10, 13),
@@ -107,7 +118,9 @@ def test_a_partnership_copy_with_changed_values(tmp_path: Path) -> None:
         "  - {level: medium, min: 10, max: 13}\n  - {level: high, min: 14, max: null}",
         "  - {level: high, min: 10, max: null}",
     )
+    text = text.replace("areas: [oxford, milton-keynes]", "areas: [cherwell]")
     policy = load_policy(write(tmp_path, text))
+    assert policy.areas == ("cherwell",)
     assert policy.meeting_capacity == 16
     assert policy.criteria.escalation_incidents == 4
     assert policy.criteria.repeat_match is RepeatMatch.SAME_VICTIM
@@ -294,6 +307,14 @@ def test_a_partnership_copy_with_changed_values(tmp_path: Path) -> None:
             "data_return.racially_minoritised_groups[2]",
             "must be one of",
         ),
+        # areas
+        ("areas: [oxford, milton-keynes]\n", "", "areas", "missing"),
+        ("[oxford, milton-keynes]", "[]", "areas", "at least one MARAC area"),
+        ("[oxford, milton-keynes]", "oxford", "areas", "must be a list"),
+        ("[oxford, milton-keynes]", "[oxford, Oxford]", "areas[1]", "lower-case"),
+        ("[oxford, milton-keynes]", "[oxford, 'milton keynes']", "areas[1]", "hyphens"),
+        ("[oxford, milton-keynes]", "[oxford, 12]", "areas[1]", "got int 12"),
+        ("[oxford, milton-keynes]", "[oxford, oxford]", "areas[1]", "listed twice"),
         # shapes
         ("name: test-policy", "name: ''", "name", "non-empty string"),
     ],
