@@ -32,8 +32,9 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from projections import tracking
 from services.kernel import bus
 from services.kernel.bus import BrokerUnavailable, DeadLetters, end_offsets
-from services.kernel.codec import Codec, DecodeError
+from services.kernel.codec import Codec, DecodeError, event_id_of
 from services.kernel.events import Event
+from services.kernel.integrity import HEADER as MAC_HEADER
 from services.kernel.integrity import EventSigner, IntegrityError, header_of
 from services.kernel.streams import TopicNames
 
@@ -253,19 +254,10 @@ class Projector:
                     wanted = probes[tp][0]
                     at = [r for r in records if r.offset == wanted]
                     if at:
-                        found[tp] = self._event_id_of(at[0])
+                        found[tp] = event_id_of(self.codec, at[0])
                     elif records and records[0].offset > wanted:
                         found[tp] = None
         return found
-
-    def _event_id_of(self, record) -> str | None:
-        header = dict(record.headers or []).get("event_id")
-        if header:
-            return header.decode(errors="replace")
-        try:
-            return self.codec.decode(record.value).event_id
-        except DecodeError:
-            return None
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Poll one batch and apply it; returns how many records it handled."""
@@ -363,7 +355,7 @@ class Projector:
                 key = (record.topic, record.partition)
                 if record.offset + 1 > offsets.get(key, 0):
                     offsets[key] = record.offset + 1
-                    last_ids[key] = self._event_id_of(record)
+                    last_ids[key] = event_id_of(self.codec, record)
 
         try:
             with self.engine.begin() as conn:
@@ -505,7 +497,7 @@ class Projector:
                         row.kafka_offset if row.kafka_offset is not None else -1,
                         row.key,
                         row.value,
-                        [("event_id", row.event_id.encode()), ("tandem_mac", row.mac)],
+                        [("event_id", row.event_id.encode()), (MAC_HEADER, row.mac)],
                     )
                 )
                 if row.kafka_offset is not None:

@@ -18,6 +18,7 @@ from projections.runtime import Projection, Projector
 from services.kernel import store
 from services.kernel.bus import STORED_HEADER, Outgoing
 from services.kernel.events import Event
+from services.kernel.integrity import header_of
 from services.kernel.streams import STREAMS, stream_for
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class Archiver(Projector):
 
 
 def _outgoing(record, event: Event) -> Outgoing:
-    mac = dict(record.headers or []).get("tandem_mac") or b""
+    mac = header_of(record.headers) or b""
     return Outgoing(
         event.event_id,
         event.event_type,

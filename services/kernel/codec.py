@@ -111,3 +111,14 @@ class Codec:
         if data is None or len(data) < _HEADER.size or data[0] != MAGIC_BYTE:
             return None
         return _HEADER.unpack_from(data)[1]
+
+
+def event_id_of(codec: Codec, record) -> str | None:
+    """The event id of a Kafka record: its ``event_id`` header, else its decoded envelope."""
+    header = dict(record.headers or []).get("event_id")
+    if header:
+        return header.decode(errors="replace")
+    try:
+        return codec.decode(record.value).event_id
+    except DecodeError:
+        return None

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select, update
 from projections import tracking
 from services.kernel import bus, store
 from services.kernel.bus import Publisher
-from services.kernel.codec import Codec, DecodeError
+from services.kernel.codec import Codec, event_id_of
 from services.kernel.streams import STREAMS, TopicNames
 
 log = logging.getLogger(__name__)
@@ -57,16 +57,6 @@ class ReconcileReport:
         return [p for p in self.partitions if p.floor is not None or p.republished or p.moved]
 
 
-def _event_id(codec: Codec, record) -> str | None:
-    header = dict(record.headers or []).get("event_id")
-    if header:
-        return header.decode(errors="replace")
-    try:
-        return codec.decode(record.value).event_id
-    except DecodeError:
-        return None
-
-
 def read_partition(
     bootstrap: str, codec: Codec, topic: str, partition: int, timeout: float = 120.0
 ) -> tuple[dict[int, str | None], int]:
@@ -89,7 +79,7 @@ def read_partition(
                 raise TimeoutError(f"reading {topic}:{partition} took over {timeout}s")
             for records in reader.poll(timeout_ms=500).values():
                 for record in records:
-                    found[record.offset] = _event_id(codec, record)
+                    found[record.offset] = event_id_of(codec, record)
         return found, end
     finally:
         reader.close()
@@ -128,7 +118,7 @@ def tail_is_intact(engine: Engine, bootstrap: str, codec: Codec, topics: TopicNa
             for tp, records in reader.poll(timeout_ms=300).items():
                 for record in records:
                     if record.offset == expected[tp][0] and tp not in seen:
-                        seen[tp] = _event_id(codec, record)
+                        seen[tp] = event_id_of(codec, record)
         return all(seen.get(tp) == event_id for tp, (_o, event_id) in expected.items())
     finally:
         reader.close()

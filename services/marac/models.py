@@ -8,12 +8,10 @@ number read as a Unix timestamp, a boolean or a datetime), a flag is ``true`` or
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -21,44 +19,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic import Strict as StrictValue
-from pydantic_core import PydanticCustomError
 
 from services.intake.models import ProtectedText
+from services.kernel.request_types import IsoDate
 from services.marac.domain.returns import EthnicityGroup, Gender
 
 YesNo = Literal["yes", "no"]
 YesNoUnknown = Literal["yes", "no", "not_known"]
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _iso_date(value: Any) -> dt.date:
-    """A date only as an ISO ``YYYY-MM-DD`` string (JSON) or a ``date`` (Python).
-
-    Pydantic's lax parsing also takes numbers and numeric strings as Unix timestamps (``0``
-    is 1 January 1970) and datetimes at midnight; a request date must be a date.
-    """
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        if _ISO_DATE.fullmatch(value):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError as exc:  # e.g. 2026-02-30
-                raise PydanticCustomError(
-                    "date_parsing", "Input should be a valid date: {problem}", {"problem": str(exc)}
-                ) from None
-        raise PydanticCustomError(
-            "date_parsing", "Input should be a valid date in the format YYYY-MM-DD"
-        )
-    raise PydanticCustomError(
-        "date_type", "Input should be a date as a string in the format YYYY-MM-DD"
-    )
-
-
-IsoDate = Annotated[dt.date, StrictValue(), BeforeValidator(_iso_date)]
-"""A request date: an ISO ``YYYY-MM-DD`` string, never a number, a boolean or a datetime."""
 
 
 class Strict(BaseModel):
