@@ -32,7 +32,8 @@ from services.sharing.service import AgreementCatalogue, SharingService
 from services.sharing.vault import KeyVault
 
 if TYPE_CHECKING:
-    from services.intake.auth import TokenSigner
+    from services.intake.accounts import Accounts
+    from services.intake.tokens import Tokens
     from services.kernel.archiver import Archiver
     from services.kernel.reconcile import ReconcileReport
     from services.kernel.relay import Relay
@@ -113,10 +114,23 @@ class Platform:
         return BlindIndexKey.from_file(path)
 
     @cached_property
-    def token_signer(self) -> TokenSigner:
-        from services.intake.auth import TokenSigner
+    def accounts(self) -> Accounts:
+        """Who may hold a token: people (web sign-in) and named services, in the vault DB."""
+        from services.intake.accounts import Accounts
 
-        return TokenSigner.from_file(self.settings.resolved_token_secret_file)
+        return Accounts(self.settings.vault_database_url)
+
+    @cached_property
+    def tokens(self) -> Tokens:
+        """Issues and checks bearer tokens: expiring, and ended with their account."""
+        from services.intake.tokens import Tokens, TokenSigner
+
+        return Tokens(
+            TokenSigner.from_file(self.settings.resolved_token_secret_file),
+            self.accounts,
+            person_lifetime=dt.timedelta(hours=self.settings.session_hours),
+            service_lifetime=dt.timedelta(days=self.settings.service_token_days),
+        )
 
     @cached_property
     def signer(self) -> EventSigner:
@@ -271,3 +285,5 @@ class Platform:
                 self.__dict__[name].dispose()
         if "vault" in self.__dict__:
             self.vault._engine.dispose()
+        if "accounts" in self.__dict__:
+            self.accounts.close()

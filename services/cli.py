@@ -49,6 +49,16 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number is needed, not {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"it must be positive, not {value}")
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     overrides: dict[str, object] = {}
@@ -432,18 +442,23 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from services.intake.accounts import AccountError
     from services.intake.auth import TokenError, check_role
 
     platform = _platform(args)
     try:
         check_role(platform.sharing.agreements.get(), args.agency, args.role, platform.today())
-    except TokenError as exc:
-        raise SystemExit(f"tandem token: {exc}") from None
-    print(
-        platform.token_signer.issue(
-            args.user or f"{args.role}@{args.agency}", args.agency, args.role
+        lifetime = dt.timedelta(days=args.days) if args.days is not None else None
+        token = platform.tokens.issue(
+            args.user or f"{args.role}@{args.agency}", args.agency, args.role, lifetime
         )
-    )
+    except (TokenError, AccountError) as exc:
+        raise SystemExit(f"tandem token: {exc}") from None
+    finally:
+        platform.close()
+    print(token)
     return 0
 
 
@@ -488,25 +503,56 @@ def cmd_rotate_kek(args: argparse.Namespace) -> int:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
+    import datetime as dt
     import getpass
 
+    from services.intake.accounts import AccountError, Accounts
     from services.intake.auth import ROLES, TokenError, check_role
-    from services.intake.web.accounts import AccountError, Accounts
+    from services.intake.sign_in_throttle import ACCOUNT, FailureCount
 
     settings = _settings(args)
     accounts = Accounts(settings.vault_database_url)
     try:
         if args.user_command == "list":
+            now = dt.datetime.now(dt.UTC)
+            locked = {
+                subject: until for scope, subject, until in accounts.locked(now) if scope == ACCOUNT
+            }
             found = accounts.list()
             for account in found:
-                print(f"{account.username:24} {account.agency:20} {account.role}")
+                note = (
+                    f"  locked until {locked[account.username]:%Y-%m-%d %H:%M} UTC"
+                    if (account.username in locked)
+                    else ""
+                )
+                print(
+                    f"{account.username:24} {account.agency:20} {account.role:18} "
+                    f"{account.kind}{note}"
+                )
             print(f"{len(found)} account(s)")
+            return 0
+        if args.user_command in ("remove", "revoke", "unlock"):
+            name = args.username
+            if args.user_command == "unlock":
+                accounts.save_failures(ACCOUNT, name, FailureCount())
+                print(f"{name}: sign-in lockout cleared")
+                return 0
+            done = accounts.remove(name) if args.user_command == "remove" else accounts.revoke(name)
+            if not done:
+                raise SystemExit(f"tandem user {args.user_command}: no account named {name!r}")
+            print(
+                f"{name}: removed; its tokens and sessions no longer work"
+                if args.user_command == "remove"
+                else f"{name}: every token and session issued until now is revoked"
+            )
             return 0
         platform = _platform(args)
         try:
             check_role(platform.sharing.agreements.get(), args.agency, args.role, platform.today())
         except TokenError as exc:
             raise SystemExit(f"tandem user add: {exc}") from None
+        finally:
+            platform.close()
         password = args.password
         if password is None:
             if not sys.stdin.isatty():
@@ -654,14 +700,20 @@ def build_parser() -> argparse.ArgumentParser:
     token = add(
         "token",
         cmd_token,
-        "print a bearer token for a local user (embedded default)",
-        "Print a bearer token for scripts and tests. The agency must be a party to the\n"
+        "print a bearer token for a named service (embedded default)",
+        "Print a bearer token for a script or integration. The agency must be a party to the\n"
         "information sharing agreement in force and the role one it may hold.\n"
-        "Roles: referrer, coordinator, agency_contact, analyst, mappa_coordinator, dpo.",
+        "Roles: referrer, coordinator, agency_contact, analyst, mappa_coordinator, dpo.\n"
+        "The token expires (TANDEM_SERVICE_TOKEN_DAYS, default 30, or --days) and ends\n"
+        "at once with tandem user revoke USER, or when the account is removed or moved to\n"
+        "another agency or role. The user is recorded as a service account.",
     )
     token.add_argument("--agency", required=True, help="agency id from agreements/, e.g. idva-oxon")
     token.add_argument("--role", required=True, help="e.g. referrer, coordinator, analyst")
     token.add_argument("--user", help="user id to record in the audit trail (default role@agency)")
+    token.add_argument(
+        "--days", type=_positive_int, help="lifetime in days (default TANDEM_SERVICE_TOKEN_DAYS)"
+    )
 
     erase = add(
         "erase",
@@ -688,10 +740,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     user = commands.add_parser(
         "user",
-        help="add or list web sign-in accounts (embedded default)",
-        description="Local accounts for the web pages: a username, an agency (a party to the\n"
-        "information sharing agreement), a role and a password, hashed with scrypt.\n"
-        "They are kept in the key vault's database (TANDEM_VAULT_DATABASE_URL).",
+        help="add, list, revoke, unlock or remove accounts (embedded default)",
+        description="Local accounts: people sign in to the web pages (a username, an agency\n"
+        "that is a party to the information sharing agreement, a role and a password hashed\n"
+        "with scrypt); services hold tokens from tandem token. They are kept in the key\n"
+        "vault's database (TANDEM_VAULT_DATABASE_URL). Changing or removing an account, or\n"
+        "revoking it, ends every token and web session it holds.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     user.set_defaults(func=cmd_user)
@@ -715,9 +769,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common_options(
         user_commands.add_parser(
-            "list", help="list the accounts", description="List the web sign-in accounts."
+            "list",
+            help="list the accounts",
+            description="List the accounts: name, agency, role, person or service, and any\n"
+            "sign-in lockout in force.",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
     )
+    for action, text in (
+        ("revoke", "end every token and web session the account holds (it may sign in again)"),
+        ("unlock", "clear a sign-in lockout on the account after too many wrong passwords"),
+        ("remove", "remove the account; its tokens and sessions stop working at once"),
+    ):
+        parser_for = user_commands.add_parser(
+            action, help=text, description=text[0].upper() + text[1:] + "."
+        )
+        _common_options(parser_for)
+        parser_for.add_argument("username", help="the account name")
 
     add("settings", cmd_settings, "list the TANDEM_* environment variables")
     return parser

@@ -27,7 +27,7 @@ class ApiHarness:
         self.relay = self.platform.relay()
 
     def headers(self, agency: str, role: str, user: str | None = None) -> dict[str, str]:
-        token = self.platform.token_signer.issue(user or f"{role}@{agency}", agency, role)
+        token = self.platform.tokens.issue(user or f"{role}@{agency}", agency, role)
         return {"Authorization": f"Bearer {token}"}
 
     def settle(self, timeout: float = 60.0) -> None:

@@ -24,7 +24,7 @@ acl --allow-principal User:tandem-relay --operation IdempotentWrite --cluster
 acl --allow-principal User:tandem-relay --operation Read $(groups)
 # projectors: read the streams, write only dead letters (literal names: a projector can
 # never put an event on a stream topic)
-streams="marac.cases marac.meetings police.incidents matac.perpetrators mappa.nominals persons sharing.erasures audit.access"
+streams="marac.cases marac.meetings police.incidents matac.perpetrators mappa.nominals persons sharing.erasures audit.access audit.security"
 for service in marac matac mappa sharing; do
   acl --allow-principal "User:tandem-${service}" --operation Read --operation Describe $(topics)
   for stream in ${streams}; do

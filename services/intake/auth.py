@@ -1,27 +1,21 @@
 """Local API tokens and the caller every ``/api/`` route depends on.
 
-The embedded default signs bearer tokens with a local secret (HMAC-SHA256): ``tandem token
+The embedded default signs bearer tokens with a local secret (tokens.py): ``tandem token
 --agency idva-oxon --role referrer`` prints one. A token names the user, their agency (a party to
 the information sharing agreement) and their role, which decides what they may *do*; the
-agreement decides what they may *read*. Production replaces the signer with OIDC (see
+agreement decides what they may *read*. A token expires, and ends when its account is removed,
+changed or signs out. Production replaces the signer with OIDC (see
 docs/architecture.md); routes only ever see a ``Caller``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import secrets
-import time
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from services.intake.tokens import TokenError
 from services.sharing.agreement_model import AgreementSet
-from services.sharing.secret_files import read_or_create_private_file
 from services.sharing.service import Caller
 
 ROLES: dict[str, str] = {
@@ -43,12 +37,7 @@ ROLE_AGENCY_TYPES: dict[str, set[str] | None] = {
 }
 """Which kinds of party may hold a role; None means any party to the agreement."""
 
-_PREFIX = "tdm1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class TokenError(ValueError):
-    """A token is malformed, forged, or names something the agreement does not know."""
 
 
 def check_role(agreements: AgreementSet, agency: str, role: str, on) -> None:
@@ -64,44 +53,6 @@ def check_role(agreements: AgreementSet, agency: str, role: str, on) -> None:
             f"role {role!r} is for {', '.join(sorted(allowed))} parties; "
             f"{agency} is a {party.party_type} party"
         )
-
-
-class TokenSigner:
-    """Signs and checks local bearer tokens with a secret kept in a 0600 file."""
-
-    def __init__(self, secret: bytes):
-        self._secret = secret
-
-    @classmethod
-    def from_file(cls, path: Path) -> TokenSigner:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(read_or_create_private_file(path, lambda: secrets.token_bytes(32)))
-
-    def _mac(self, body: bytes) -> str:
-        digest = hmac.new(self._secret, body, hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-    def issue(self, user: str, agency: str, role: str) -> str:
-        claims = {"sub": user, "agency": agency, "role": role, "iat": int(time.time())}
-        body = base64.urlsafe_b64encode(json.dumps(claims, sort_keys=True).encode())
-        body_text = body.rstrip(b"=").decode()
-        return f"{_PREFIX}.{body_text}.{self._mac(body_text.encode())}"
-
-    def verify(self, token: str) -> Caller:
-        if not token.isascii():  # a header or cookie with other bytes was once a 500
-            raise TokenError("the bearer token is malformed")
-        try:
-            prefix, body, mac = token.split(".")
-        except ValueError:
-            raise TokenError("the bearer token is malformed") from None
-        if prefix != _PREFIX or not hmac.compare_digest(mac, self._mac(body.encode())):
-            raise TokenError("the bearer token is not valid here")
-        padded = body + "=" * (-len(body) % 4)
-        try:
-            claims = json.loads(base64.urlsafe_b64decode(padded))
-            return Caller(user=claims["sub"], agency=claims["agency"], role=claims["role"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise TokenError("the bearer token is malformed") from exc
 
 
 def _unauthorised(detail: str) -> HTTPException:
@@ -130,7 +81,7 @@ def current_caller(request: Request) -> Caller:
         raise _unauthorised("use the Bearer scheme: Authorization: Bearer <token>")
     platform = request.app.state.platform
     try:
-        caller = platform.token_signer.verify(token)
+        caller = platform.tokens.caller(token)
         check_role(platform.sharing.agreements.get(), caller.agency, caller.role, platform.today())
     except TokenError as exc:
         raise _unauthorised(str(exc)) from exc

@@ -46,6 +46,11 @@ class Settings:
     token_secret_file: Path | None = None
     mac_key_file: Path | None = None
     vault_url: str | None = None
+    session_hours: int = 8
+    service_token_days: int = 30
+    sign_in_max_failures: int = 5
+    sign_in_max_failures_per_address: int = 20
+    sign_in_lockout_minutes: int = 15
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -73,6 +78,16 @@ class Settings:
     @property
     def resolved_token_secret_file(self) -> Path:
         return self.token_secret_file or self.data_dir / "keys" / "token-secret.key"
+
+    @property
+    def csrf_secret_file(self) -> Path:
+        """The web pages' CSRF key: its own secret, so a leaked one forges nothing else."""
+        return self.resolved_token_secret_file.parent / "csrf-secret.key"
+
+    @property
+    def draft_secret_file(self) -> Path:
+        """The key that seals the web forms' drafts at rest."""
+        return self.resolved_token_secret_file.parent / "draft-secret.key"
 
     @property
     def vault_database_url(self) -> str:
@@ -140,6 +155,15 @@ class Settings:
             token_secret_file=get_path("TOKEN_SECRET_FILE"),
             mac_key_file=get_path("MAC_KEY_FILE"),
             vault_url=get("VAULT_DATABASE_URL"),
+            session_hours=get_int("SESSION_HOURS", defaults.session_hours),
+            service_token_days=get_int("SERVICE_TOKEN_DAYS", defaults.service_token_days),
+            sign_in_max_failures=get_int("SIGN_IN_MAX_FAILURES", defaults.sign_in_max_failures),
+            sign_in_max_failures_per_address=get_int(
+                "SIGN_IN_MAX_FAILURES_PER_ADDRESS", defaults.sign_in_max_failures_per_address
+            ),
+            sign_in_lockout_minutes=get_int(
+                "SIGN_IN_LOCKOUT_MINUTES", defaults.sign_in_lockout_minutes
+            ),
         )
 
 
@@ -163,6 +187,11 @@ SETTINGS_DOC: dict[str, str] = {
     "TANDEM_KEY_FILE": "path of the local key-encryption-key file",
     "TANDEM_BLIND_INDEX_KEY_FILE": "path of the person-matching HMAC key file",
     "TANDEM_TOKEN_SECRET_FILE": "path of the secret that signs local API tokens",
+    "TANDEM_SESSION_HOURS": "how long a web sign-in (a person's token) lasts (default 8)",
+    "TANDEM_SERVICE_TOKEN_DAYS": "how long a tandem token service token lasts (default 30)",
+    "TANDEM_SIGN_IN_MAX_FAILURES": "wrong passwords for one account before lockout (default 5)",
+    "TANDEM_SIGN_IN_MAX_FAILURES_PER_ADDRESS": "failed sign-ins from one address (default 20)",
+    "TANDEM_SIGN_IN_LOCKOUT_MINUTES": "how long a sign-in lockout lasts (default 15)",
     "TANDEM_MAC_KEY_FILE": "key ring that signs every event (default keys/event-mac.json)",
     "TANDEM_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT (default), SASL_PLAINTEXT, SASL_SSL or SSL",
     "TANDEM_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512 (default with SASL), SCRAM-SHA-256 or PLAIN",

@@ -53,6 +53,7 @@ STREAMS: tuple[Stream, ...] = (
     Stream("persons", ("PersonIndexed", "PersonMatchProposed", "PersonMatchDecided"), "person id"),
     Stream("sharing.erasures", ("SubjectErased",), "data subject id"),
     Stream("audit.access", ("DataAccessed",), "data subject id"),
+    Stream("audit.security", ("SignInLockedOut",), "account name or client address"),
 )
 
 DEAD_LETTER_SUFFIX = ".dlq"

@@ -125,8 +125,8 @@ class Site:
 
 @pytest.fixture
 def site(platform: Platform) -> Iterator[Site]:
+    from services.intake.accounts import Accounts
     from services.intake.app import create_app
-    from services.intake.web.accounts import Accounts
 
     accounts = Accounts(platform.settings.vault_database_url)
     for username, (agency, role) in USERS.items():

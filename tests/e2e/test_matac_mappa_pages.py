@@ -18,7 +18,7 @@ from tests.integration.matac.scenario import FIRST_BATCH, OLDER, TODAY
 
 
 def api_post(site, path: str, body: dict, agency: str, role: str) -> dict:
-    token = site.platform.token_signer.issue(f"{role}@{agency}", agency, role)
+    token = site.platform.tokens.issue(f"{role}@{agency}", agency, role)
     response = httpx.post(
         f"{site.url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
     )

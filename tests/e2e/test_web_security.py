@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from services.intake.web.accounts import Accounts, hash_password, password_matches
+from services.intake.accounts import Accounts, hash_password, password_matches
 
 PASSWORD = "correct-horse-battery"
 

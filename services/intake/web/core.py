@@ -32,7 +32,6 @@ from starlette.datastructures import FormData
 
 from services.bootstrap import Platform
 from services.intake.auth import ROLES, TokenError, check_role
-from services.intake.web.accounts import Accounts
 from services.sharing.secret_files import read_or_create_private_file
 from services.sharing.service import Caller
 
@@ -85,13 +84,16 @@ class WebState:
 
     def __init__(self, platform: Platform, assets_available: bool):
         self.platform = platform
-        self.accounts = Accounts(platform.settings.vault_database_url)
+        self.accounts = platform.accounts
         self.assets_available = assets_available
-        secret_file = platform.settings.resolved_token_secret_file
-        secret_file.parent.mkdir(parents=True, exist_ok=True)
-        secret = read_or_create_private_file(secret_file, lambda: secrets.token_bytes(32))
-        self.csrf_key = hmac.new(secret, b"tandem web csrf v1", hashlib.sha256).digest()
-        self.draft_key = hmac.new(secret, b"tandem web drafts v1", hashlib.sha256).digest()
+        settings = platform.settings
+        self.csrf_key = _secret(settings.csrf_secret_file)
+        self.draft_key = _secret(settings.draft_secret_file)
+
+
+def _secret(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return read_or_create_private_file(path, lambda: secrets.token_bytes(32))
 
 
 def web_state(request: Request) -> WebState:
@@ -289,8 +291,15 @@ def redirect(request: Request, url: str) -> RedirectResponse:
 
 
 def set_session(request: Request, response: Response, token: str) -> None:
+    lifetime = get_platform(request).tokens.person_lifetime
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/"
+        SESSION_COOKIE,
+        token,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
     )
 
 
@@ -365,13 +374,11 @@ def page_caller(request: Request) -> Caller:
         raise SignInRequired()
     platform = get_platform(request)
     try:
-        caller = platform.token_signer.verify(token)
+        # Expired, signed out, or the account was removed or changed since signing in.
+        caller = platform.tokens.caller(token)
         check_role(platform.sharing.agreements.get(), caller.agency, caller.role, platform.today())
-    except (TokenError, ValueError, KeyError):
+    except TokenError:
         raise SignInRequired() from None
-    account = web_state(request).accounts.get(caller.user)
-    if account is None or (account.agency, account.role) != (caller.agency, caller.role):
-        raise SignInRequired()  # the account was removed or changed since signing in
     request.state.caller = caller
     return caller
 

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from services.bootstrap import Platform
+from services.intake.accounts import AccountError, Accounts
 from services.intake.auth import TokenError, check_role
-from services.intake.web.accounts import AccountError, Accounts
 from services.sharing.secret_files import read_or_create_private_file
 from services.sharing.service import Caller
 

@@ -18,7 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, DateTime, LargeBinary, String, Table, delete, insert, select, update
 
-from services.intake.web.accounts import Accounts, accounts_metadata
+from services.intake.accounts import Accounts, accounts_metadata
 
 KEEP_FOR = dt.timedelta(hours=24)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from services.intake.auth import TokenError, check_role
+from services.intake.sign_in_guard import SignInGuard
 from services.intake.web.core import (
     PageCaller,
     PageRoute,
@@ -121,13 +122,26 @@ def sign_in(request: Request, form: PostedForm):
         errors["username"] = "Enter your username"
     if not password:
         errors["password"] = "Enter your password"
+    platform = get_platform(request)
+    guard = SignInGuard(platform, request.client.host if request.client else "unknown")
     account = None
+    status_code = 400
     if not errors:
-        account = web_state(request).accounts.authenticate(username, password)
-        if account is None:
-            errors["username"] = "Enter a correct username and password"
+        locked_until = guard.locked_until(username)
+        if locked_until is not None:
+            status_code = 429
+            errors["username"] = (
+                "Too many failed sign-ins. Try again after "
+                f"{locked_until:%H:%M} UTC, or ask your administrator."
+            )
+        else:
+            account = web_state(request).accounts.authenticate(username, password)
+            if account is None:
+                guard.failed(username)
+                errors["username"] = "Enter a correct username and password"
+            else:
+                guard.succeeded(username)
     if account is not None:
-        platform = get_platform(request)
         try:
             check_role(
                 platform.sharing.agreements.get(), account.agency, account.role, platform.today()
@@ -138,7 +152,7 @@ def sign_in(request: Request, form: PostedForm):
                 f"{account.role} under the agreement in force. Ask your administrator."
             )
     if errors:
-        return render(
+        response = render(
             request,
             "sign_in.html",
             {
@@ -147,16 +161,21 @@ def sign_in(request: Request, form: PostedForm):
                 "errors": errors,
                 "error_list": [{"text": m, "href": f"#{f}"} for f, m in errors.items()],
             },
-            status_code=400,
+            status_code=status_code,
         )
-    token = get_platform(request).token_signer.issue(account.username, account.agency, account.role)
+        if status_code == 429:
+            response.headers["Retry-After"] = str(guard.retry_after_seconds(username))
+        return response
+    token = platform.tokens.for_account(account)
     response = redirect(request, target)
     set_session(request, response, token)
     return response
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, form: PostedForm):
+def sign_out(request: Request, form: PostedForm, caller: PageCaller):
+    """Sign out everywhere: the account's token generation moves on, so no copy still works."""
+    get_platform(request).tokens.revoke(caller.user)
     response = redirect(request, "/sign-in?signed_out=true")
     clear_session(response)
     return response

@@ -29,7 +29,7 @@ def test_a_non_ascii_session_cookie_is_refused_not_a_500(api):
 
 
 def test_the_session_cookie_alone_cannot_change_anything_through_the_api(api):
-    token = api.platform.token_signer.issue("idva@idva-oxon", "idva-oxon", "referrer")
+    token = api.platform.tokens.issue("idva@idva-oxon", "idva-oxon", "referrer")
     api.client.cookies.set("tandem_session", token)
     try:
         assert api.client.get("/api/marac/meetings").status_code == 200  # reading is fine

@@ -115,7 +115,7 @@ def _replayed_from_store(platform: Platform, name: str = "marac") -> dict:
 def test_kill_9_right_after_the_answer_loses_no_accepted_referral(running, database_url):
     platform = running.platform
     client = _client(platform)
-    token = platform.token_signer.issue("idva@idva-oxon", "idva-oxon", "referrer")
+    token = platform.tokens.issue("idva@idva-oxon", "idva-oxon", "referrer")
     headers = {"Authorization": f"Bearer {token}"}
     trials = 20 if database_url.startswith("sqlite") else 5
     accepted: list[str] = []
@@ -196,7 +196,7 @@ def test_a_30_second_outage_under_four_clients_gives_no_5xx_no_loss_no_duplicate
     lock = threading.Lock()
 
     def client_loop(number: int) -> None:
-        token = platform.token_signer.issue(f"idva{number}@idva-oxon", "idva-oxon", "referrer")
+        token = platform.tokens.issue(f"idva{number}@idva-oxon", "idva-oxon", "referrer")
         with httpx.Client(base_url=web.url, timeout=60) as http:
             sent = 0
             while not stop_clients.is_set():

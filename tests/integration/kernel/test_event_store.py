@@ -145,7 +145,7 @@ def test_an_unavailable_store_answers_503_with_retry_after(tmp_path, kafka_boots
     platform = Platform(settings, kafka_bootstrap)
     try:
         client = TestClient(create_app(platform), raise_server_exceptions=False)
-        token = platform.token_signer.issue("idva@idva-oxon", "idva-oxon", "referrer")
+        token = platform.tokens.issue("idva@idva-oxon", "idva-oxon", "referrer")
         response = client.post(
             "/api/marac/referrals",
             json=referral(),

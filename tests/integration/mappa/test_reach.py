@@ -147,7 +147,7 @@ class Browser:
         username = f"{role.replace('_', '-')}.{agency}"
         api.client.app.state.web.accounts.add(username, agency, role, PASSWORD)
         self.client = TestClient(api.client.app, follow_redirects=False)
-        token = api.platform.token_signer.issue(username, agency, role)
+        token = api.platform.tokens.issue(username, agency, role)
         self.client.cookies.set("tandem_session", token)
 
     def get(self, path: str):

@@ -12,7 +12,7 @@ def test_no_token_is_401(api):
 
 
 def test_forged_token_is_401(api):
-    token = api.platform.token_signer.issue("mallory", "tvp", "dpo")
+    token = api.platform.tokens.issue("mallory", "tvp", "dpo")
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     response = api.client.get(
         "/api/audit/access",
