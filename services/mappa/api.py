@@ -26,6 +26,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, st
 
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
+from services.intake.downloads import csv_download
 from services.kernel.commands import IdempotencyKey
 from services.mappa import exports, intake, queries, records
 from services.mappa.domain.commands import (
@@ -59,7 +60,6 @@ from services.sharing.service import Caller
 router = APIRouter(prefix="/api/mappa", tags=["mappa"])
 
 NOMINAL_ROUTE = "GET /api/mappa/nominals/{nominal_id}"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 _MappaCoordinator = Annotated[Caller, Depends(require_role("mappa_coordinator"))]
 
@@ -365,14 +365,6 @@ def get_nominal(
     return record
 
 
-def _csv(content: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
 }
@@ -429,7 +421,7 @@ def list_reviews(
     ]
     if format == "csv":
         name = "mappa-overdue-reviews" if overdue else "mappa-reviews-due"
-        return _csv(exports.reviews_csv(reviews), f"{name}-{today.isoformat()}.csv")
+        return csv_download(exports.reviews_csv(reviews), f"{name}-{today.isoformat()}.csv")
     overdue_count = sum(1 for r in reviews if r["status"] == "overdue")
     return ReviewsDue(
         as_of=today,
@@ -477,5 +469,5 @@ def stats(
     )
     if format == "csv":
         suffix = f"-{area}" if area else ""
-        return _csv(exports.stats_csv(report), f"mappa-figures-{year}{suffix}.csv")
+        return csv_download(exports.stats_csv(report), f"mappa-figures-{year}{suffix}.csv")
     return report

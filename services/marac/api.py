@@ -7,13 +7,14 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection, RowMapping
 
 from services.bootstrap import Platform
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
+from services.intake.downloads import csv_download
 from services.intake.errors import refused
 from services.kernel.commands import CommandSession
 from services.kernel.events import new_event
@@ -312,11 +313,7 @@ def get_agenda(
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     if format == "csv":
-        return PlainTextResponse(
-            exports.agenda_csv(agenda),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="agenda-{meeting_id}.csv"'},
-        )
+        return csv_download(exports.agenda_csv(agenda), f"agenda-{meeting_id}.csv")
     if format == "html":
         return HTMLResponse(exports.agenda_html(agenda, caller))
     return agenda
@@ -637,10 +634,6 @@ def quarterly_return(
         result = build_return(platform, db, caller, marac, parsed, "GET /api/marac/returns")
     except ReturnError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    return Response(
-        exports.quarterly_return_csv(result, quarter),
-        media_type="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="marac-return-{marac}-{quarter}.csv"'
-        },
+    return csv_download(
+        exports.quarterly_return_csv(result, quarter), f"marac-return-{marac}-{quarter}.csv"
     )

@@ -23,13 +23,14 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from sqlalchemy import Connection
 
 from services.bootstrap import Platform
 from services.intake.auth import require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
+from services.intake.downloads import csv_download
 from services.intake.errors import refused
 from services.intake.models import ProtectedText
 from services.kernel.commands import CommandSession
@@ -179,14 +180,6 @@ def _date_param(name: str, value: dt.date | None, today: dt.date) -> dt.date:
     if value > today:
         raise refused(name, f"{value.isoformat()} is after today ({today.isoformat()})", "query")
     return value
-
-
-def _csv(text: str, filename: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _number(value: int | Decimal) -> float:
@@ -457,7 +450,7 @@ def rankings(
         unranked=[Unranked(person_id=p, reason=r) for p, r in result.unranked],
     )
     if output == "csv":
-        return _csv(
+        return csv_download(
             exports.ranking_csv(ranking), f"matac-ranking-{area or 'all'}-{as_of.isoformat()}.csv"
         )
     return ranking
@@ -611,7 +604,7 @@ def profile(
         ],
     )
     if output == "csv":
-        return _csv(exports.profile_csv(out), f"matac-perpetrator-{person_id}-{as_of}.csv")
+        return csv_download(exports.profile_csv(out), f"matac-perpetrator-{person_id}-{as_of}.csv")
     return out
 
 
@@ -667,7 +660,9 @@ def history(
         ],
     )
     if output == "csv":
-        return _csv(exports.history_csv(out), f"matac-history-{person_id}-{start}-{end}.csv")
+        return csv_download(
+            exports.history_csv(out), f"matac-history-{person_id}-{start}-{end}.csv"
+        )
     return out
 
 

@@ -144,3 +144,17 @@ def test_bad_year_is_422(api):
     response = stats(api, year=1850)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "year"]
+
+
+def test_an_area_with_quotes_and_non_ascii_letters_cannot_break_the_download_header(api):
+    """Once a 500 (the header could not be encoded) and a way to inject header text."""
+    area = 'Ynys Môn"; filename=evil.exe'
+    response = stats(api, area=area, year=2026, format="csv")
+
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    plain = disposition.split(";")[1].strip()
+    assert plain == 'filename="mappa-figures-2026-Ynys_M_n___filename_evil.exe.csv"'
+    assert disposition.endswith(
+        "filename*=UTF-8''mappa-figures-2026-Ynys%20M%C3%B4n%22%3B%20filename%3Devil.exe.csv"
+    )
