@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -51,8 +53,25 @@ def create_app(
     web.mount(app)  # the web pages, and GOV.UK Frontend's assets at /assets
     _api_reference(app)
     _handle_command_outcomes(app)
+    _validation_errors(app)
     _api_headers(app)
     return app
+
+
+def _validation_errors(app: FastAPI) -> None:
+    """422s name the field and the rule, but never echo what was sent.
+
+    FastAPI's default puts each bad value back in ``input``: a victim's name or address sent
+    with one wrong field would be copied into the answer (and into whatever logs it).
+    """
+
+    @app.exception_handler(RequestValidationError)
+    async def unprocessable(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {key: value for key, value in error.items() if key not in ("input", "url")}
+            for error in jsonable_encoder(exc.errors())
+        ]
+        return JSONResponse({"detail": errors}, 422)
 
 
 DOCS_ASSETS = PROJECT_ROOT / "node_modules"

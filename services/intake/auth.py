@@ -91,6 +91,26 @@ def current_caller(request: Request) -> Caller:
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
+def optional_caller(request: Request) -> Caller | None:
+    """The caller if a token (or web session) comes with the request; None if none does.
+
+    For routes that answer everyone but tell more to a signed-in caller (``/health``). A
+    token that is sent but bad is still a 401: a client should learn its token is dead.
+    """
+    has_header = bool(request.headers.get("authorization"))
+    if not has_header and not request.cookies.get("tandem_session"):
+        return None
+    try:
+        return current_caller(request)
+    except HTTPException:
+        if has_header:
+            raise
+        return None  # a stale session cookie on a public page: answer as to anyone
+
+
+OptionalCaller = Annotated[Caller | None, Depends(optional_caller)]
+
+
 def require_role(*roles: str):
     """A dependency that lets only the given roles through (403 otherwise)."""
 

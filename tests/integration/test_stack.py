@@ -31,18 +31,21 @@ def embedded_settings(data_dir: Path, **overrides) -> Settings:
     )
 
 
-def get_json(url: str) -> tuple[int, dict]:
+def get_json(url: str, token: str | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
 
 
-def wait_for_lag_zero(url: str, timeout: float = 30) -> dict:
+def wait_for_lag_zero(url: str, timeout: float = 30, token: str | None = None) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        status, body = get_json(url + "/health")
+        status, body = get_json(url + "/health", token)
         if status == 200 and all(s["lag"] == 0 for s in body["services"].values()):
             return body
         if time.monotonic() > deadline:
@@ -61,7 +64,8 @@ def test_up_serves_health_and_restarts_with_its_data(tmp_path):
         assert body["status"] == "ok"
         assert set(body["services"]) >= {"marac", "sharing"}
         stack.platform.publisher.publish([referral_event(case_id="c-kept")])
-        body = wait_for_lag_zero(stack.url)
+        token = stack.platform.tokens.issue("ops", "marac-coord", "coordinator")
+        body = wait_for_lag_zero(stack.url, token=token)
         assert body["services"]["marac"]["applied"] >= 1
     finally:
         stack.stop()
@@ -69,7 +73,8 @@ def test_up_serves_health_and_restarts_with_its_data(tmp_path):
     again = Stack(settings.with_overrides(http_port=free_port()), say=lambda _: None)
     again.start()
     try:
-        body = wait_for_lag_zero(again.url)
+        token = again.platform.tokens.issue("ops", "marac-coord", "coordinator")
+        body = wait_for_lag_zero(again.url, token=token)
         with again.platform.engine.connect() as conn:
             kept = conn.exec_driver_sql("select case_id from marac_cases").scalars().all()
         assert kept == ["c-kept"]

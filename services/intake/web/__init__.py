@@ -14,6 +14,7 @@ from services.intake.web.core import WebState
 
 
 def mount(app: FastAPI) -> None:
+    from services.intake.routers import health
     from services.intake.web import (
         routes_auth,
         routes_mappa,
@@ -30,3 +31,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(routes_marac.router)
     app.include_router(routes_matac.router)
     app.include_router(routes_mappa.router)
+    app.include_router(health.pages)

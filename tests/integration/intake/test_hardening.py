@@ -100,3 +100,37 @@ def test_a_victim_named_like_a_formula_is_text_in_the_agenda_csv(api):
     cells = [cell for row in csv.reader(io.StringIO(exported.text)) for cell in row]
     assert "'" + name in cells
     assert not [cell for cell in cells if cell.startswith(FORMULA_START)]
+
+
+def test_a_422_names_the_field_but_never_echoes_what_was_sent(api):
+    body = referral(victim="Ophelia Secretname")
+    body["victim"]["date_of_birth"] = "not a date"
+    response = api.client.post(
+        "/api/marac/referrals", json=body, headers=api.headers("idva-oxon", "referrer")
+    )
+    assert response.status_code == 422
+    assert "Secretname" not in response.text
+    assert "not a date" not in response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "victim", "date_of_birth"]
+
+
+def test_health_tells_anyone_whether_tandem_is_up_and_only_callers_how_it_is_built(api):
+    anyone = api.client.get("/health")
+    assert set(anyone.json()) == {"status", "publishing", "services", "detail"}
+    for secret in (api.platform.bootstrap, api.platform.settings.topic_prefix, "lag_by_topic"):
+        assert secret not in anyone.text
+    assert set(anyone.json()["services"]) == set(api.platform.projections)
+
+    caller = api.client.get("/health", headers=api.headers("marac-coord", "coordinator"))
+    assert caller.json()["broker"]["bootstrap"] == api.platform.bootstrap
+    assert api.client.get("/health", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_the_footer_links_a_readable_status_page(api):
+    page = api.client.get("/status")
+    assert page.status_code in (200, 503)  # no projector threads run under this harness
+    assert "Service status" in page.text
+    assert "MARAC meetings, agendas and actions" in page.text
+    assert api.platform.bootstrap not in page.text
+    assert 'href="/status"' in api.client.get("/sign-in").text
