@@ -73,12 +73,23 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_overrides(**overrides)
 
 
-def _platform(args: argparse.Namespace):
+def _platform(args: argparse.Namespace, needs_broker: bool = True):
+    """The platform for a command; the embedded broker is found from the data dir.
+
+    A command that works without a broker (tokens, accounts, keys, erasure, which is stored
+    and published later) runs even where no stack has started yet.
+    """
     from services.bootstrap import Platform
     from services.stack import default_bootstrap
 
     settings = _settings(args)
-    return Platform(settings, default_bootstrap(settings))
+    try:
+        bootstrap = default_bootstrap(settings)
+    except SettingsError:
+        if needs_broker:
+            raise
+        bootstrap = ""
+    return Platform(settings, bootstrap)
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -107,6 +118,14 @@ def cmd_up(args: argparse.Namespace) -> int:
 
             seed(stack.platform)
         print(f"\nTandem is running at {stack.url}  (API docs: {stack.url}/docs)")
+        if not stack.platform.accounts.has_people():
+            data_dir = "" if args.data_dir is None else f" --data-dir {args.data_dir}"
+            print(
+                "No one can sign in yet. In another terminal, create the first account:\n"
+                f"  .venv/bin/tandem user add{data_dir} --username YOUR-NAME "
+                "--agency marac-coord --role coordinator\n"
+                "or stop and start again with --demo for demo accounts and fictional cases."
+            )
         print("Press Ctrl-C to stop; data is kept for the next start.", flush=True)
         stack.wait()
     except KeyboardInterrupt:
@@ -447,7 +466,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     from services.intake.accounts import AccountError
     from services.intake.auth import TokenError, check_role
 
-    platform = _platform(args)
+    platform = _platform(args, needs_broker=False)
     try:
         check_role(platform.sharing.agreements.get(), args.agency, args.role, platform.today())
         lifetime = dt.timedelta(days=args.days) if args.days is not None else None
@@ -465,7 +484,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_erase(args: argparse.Namespace) -> int:
     from services.sharing.service import Caller
 
-    platform = _platform(args)
+    platform = _platform(args, needs_broker=False)
     caller = Caller(user=args.user, agency=args.agency, role="dpo")
     event = platform.sharing.erasure_event(args.subject, args.reason, caller)
     platform.record([event])
@@ -480,6 +499,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 def _relay_now(platform) -> None:
     """Publish what this command stored, unless a running stack's relay does it anyway."""
+    if not platform.bootstrap:
+        print("(stored; no stack has run here yet: the relay publishes it when one starts)")
+        return
     try:
         platform.relay().drain(timeout=15)
     except Exception as exc:  # stored all the same: the relay publishes it when it can
@@ -487,14 +509,14 @@ def _relay_now(platform) -> None:
 
 
 def cmd_rotate_mac_key(args: argparse.Namespace) -> int:
-    platform = _platform(args)
+    platform = _platform(args, needs_broker=False)
     new_key = platform.signer.rotate()
     print(f"new event MAC key {new_key}: events are signed with it from now on; old ones verify")
     return 0
 
 
 def cmd_rotate_kek(args: argparse.Namespace) -> int:
-    platform = _platform(args)
+    platform = _platform(args, needs_broker=False)
     provider = platform.vault._kek
     new_key = provider.rotate()
     count = platform.vault.rotate_kek()
@@ -546,7 +568,7 @@ def cmd_user(args: argparse.Namespace) -> int:
                 else f"{name}: every token and session issued until now is revoked"
             )
             return 0
-        platform = _platform(args)
+        platform = _platform(args, needs_broker=False)
         try:
             check_role(platform.sharing.agreements.get(), args.agency, args.role, platform.today())
         except TokenError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
 import threading
 import time
@@ -22,9 +23,9 @@ from services.bootstrap import Platform
 from services.kernel import store
 from services.kernel.archiver import Archiver
 from services.kernel.bus import list_topics
-from services.kernel.embedded_broker import EmbeddedBroker
+from services.kernel.embedded_broker import EmbeddedBroker, free_port
 from services.kernel.relay import Relay
-from services.kernel.settings import Settings
+from services.kernel.settings import Settings, SettingsError
 
 
 class StackError(RuntimeError):
@@ -59,9 +60,51 @@ def secure_data_dir(path: Path, depth: int = 3) -> None:
         )
 
 
+BROKER_PORT_FILE = "broker-port"
+"""In the data dir: the embedded broker's port, so every command finds the stack from
+``--data-dir`` alone and two stacks (two data dirs) never fight over one port."""
+
+
+def recorded_broker_port(data_dir: Path) -> int | None:
+    try:
+        return int((data_dir / BROKER_PORT_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_broker_port(settings: Settings) -> int:
+    """The embedded broker's port: as configured, else the data dir's own (a new free one
+    if it has none yet or another program took it), recorded for the commands."""
+    if settings.embedded_kafka_port:
+        return settings.embedded_kafka_port
+    port = recorded_broker_port(settings.data_dir)
+    if port is None or not _port_is_free(port):
+        port = free_port()
+    (settings.data_dir / BROKER_PORT_FILE).write_text(f"{port}\n")
+    return port
+
+
 def default_bootstrap(settings: Settings) -> str:
-    """Where the broker is: configured, or the embedded one `tandem up` runs."""
-    return settings.kafka_bootstrap or f"127.0.0.1:{settings.embedded_kafka_port}"
+    """Where the broker is: configured, or the embedded one `tandem up` runs for the data dir."""
+    if settings.kafka_bootstrap:
+        return settings.kafka_bootstrap
+    port = settings.embedded_kafka_port or recorded_broker_port(settings.data_dir)
+    if port is None:
+        raise SettingsError(
+            f"no broker is configured and no stack has run with the data dir "
+            f"{settings.data_dir}: start one with `tandem up --data-dir {settings.data_dir}`, "
+            "or give --kafka / TANDEM_KAFKA_BOOTSTRAP"
+        )
+    return f"127.0.0.1:{port}"
 
 
 @dataclass
@@ -96,7 +139,8 @@ class Stack:
         except PermissionError as exc:
             raise StackError("data dir", str(exc)) from exc
         if settings.uses_embedded_broker:
-            self.broker = EmbeddedBroker(settings.data_dir / "broker", settings.embedded_kafka_port)
+            port = choose_broker_port(settings)
+            self.broker = EmbeddedBroker(settings.data_dir / "broker", port)
             try:
                 bootstrap = self.broker.start()
             except Exception as exc:

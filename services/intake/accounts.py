@@ -244,6 +244,16 @@ class Accounts:
             row = _row(conn, username)
         return _account(row) if row else None
 
+    def has_people(self) -> bool:
+        """Whether anyone can sign in yet (the first-run hints depend on it)."""
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(
+                    select(web_accounts.c.username).where(web_accounts.c.kind == PERSON)
+                ).first()
+                is not None
+            )
+
     def list(self) -> list[Account]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(web_accounts).order_by(web_accounts.c.username)).all()

@@ -39,7 +39,8 @@ class Settings:
     topic_replication: int = 1
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    embedded_kafka_port: int = 19092
+    embedded_kafka_port: int | None = None
+    """None: a free port chosen for the data dir and kept in it (see services/stack.py)."""
     key_provider: str = "local"
     key_file: Path | None = None
     blind_index_key_file: Path | None = None
@@ -148,7 +149,7 @@ class Settings:
             topic_replication=get_int("TOPIC_REPLICATION", defaults.topic_replication),
             http_host=get("HTTP_HOST") or defaults.http_host,
             http_port=get_int("HTTP_PORT", defaults.http_port),
-            embedded_kafka_port=get_int("EMBEDDED_KAFKA_PORT", defaults.embedded_kafka_port),
+            embedded_kafka_port=get_int("EMBEDDED_KAFKA_PORT", 0) or None,
             key_provider=key_provider,
             key_file=get_path("KEY_FILE"),
             blind_index_key_file=get_path("BLIND_INDEX_KEY_FILE"),
@@ -182,7 +183,9 @@ SETTINGS_DOC: dict[str, str] = {
     "TANDEM_TOPIC_REPLICATION": "replication factor when Tandem creates a topic (default 1)",
     "TANDEM_HTTP_HOST": "address the web app binds (default 127.0.0.1)",
     "TANDEM_HTTP_PORT": "port of the web app (default 8000)",
-    "TANDEM_EMBEDDED_KAFKA_PORT": "port of the embedded broker (default 19092)",
+    "TANDEM_EMBEDDED_KAFKA_PORT": (
+        "port of the embedded broker (default: a free one, kept in the data dir)"
+    ),
     "TANDEM_KEY_PROVIDER": "key-encryption-key provider (default local: a key file)",
     "TANDEM_KEY_FILE": "path of the local key-encryption-key file",
     "TANDEM_BLIND_INDEX_KEY_FILE": "path of the person-matching HMAC key file",

@@ -93,6 +93,60 @@ def test_up_names_the_broker_when_its_port_is_taken(tmp_path, kafka_bootstrap):
     assert f"port {taken} is already in use" in str(caught.value)
 
 
+def test_two_data_dirs_get_their_own_broker_port_and_commands_find_it(tmp_path, kafka_bootstrap):
+    """The broker port was fixed at 19092, so a second stack (or a leftover broker) blocked
+    every start; now each data dir keeps its own free port and commands read it from there."""
+    taken = int(kafka_bootstrap.rsplit(":", 1)[1])
+    first_dir, second_dir = tmp_path / "first", tmp_path / "second"
+    first_dir.mkdir(mode=0o700)
+    (first_dir / "broker-port").write_text(f"{taken}\n")  # its port is now someone else's
+    (first_dir / "broker-port").chmod(0o600)
+    stacks = [
+        Stack(Settings(data_dir=d, http_port=free_port()), say=lambda _: None)
+        for d in (first_dir, second_dir)
+    ]
+    try:
+        for stack in stacks:
+            stack.start()
+        ports = [int((d / "broker-port").read_text()) for d in (first_dir, second_dir)]
+        assert taken not in ports and ports[0] != ports[1]
+        status = subprocess.run(
+            [sys.executable, "-m", "services.cli", "status", "--data-dir", str(second_dir)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=PROJECT_ROOT,
+        )
+        assert status.returncode == 0, status.stderr
+        assert f"127.0.0.1:{ports[1]}" in status.stdout
+    finally:
+        for stack in stacks:
+            stack.stop()
+
+
+def test_commands_that_need_a_broker_say_how_to_start_one(tmp_path):
+    fresh = tmp_path / "never-started"
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "status", "--data-dir", str(fresh)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT_ROOT,
+    )
+    assert result.returncode == 2
+    assert f"tandem up --data-dir {fresh}" in result.stderr
+    token = subprocess.run(
+        [sys.executable, "-m", "services.cli", "token", "--data-dir", str(fresh),
+         "--agency", "marac-coord", "--role", "coordinator"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.startswith("tdm2.")
+
+
 def test_up_names_the_database_when_it_cannot_be_reached(tmp_path, kafka_bootstrap):
     settings = embedded_settings(
         tmp_path / "data",

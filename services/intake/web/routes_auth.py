@@ -108,7 +108,12 @@ def sign_in_page(request: Request, next: str = "/", signed_out: bool = False):
     return render(
         request,
         "sign_in.html",
-        {"next": _safe_next(next), "values": {}, "signed_out": signed_out},
+        {
+            "next": _safe_next(next),
+            "values": {},
+            "signed_out": signed_out,
+            "no_accounts": not web_state(request).accounts.has_people(),
+        },
     )
 
 

@@ -194,3 +194,11 @@ def test_many_names_tried_from_one_address_lock_the_address(web):
     assert refused.status_code == 429
     locked = web.platform.accounts.locked(dt.datetime.now(dt.UTC))
     assert any(scope == ADDRESS for scope, _, _ in locked)
+
+
+def test_the_sign_in_page_says_how_to_make_the_first_account_until_there_is_one(api):
+    api.platform.tokens.issue("svc", "marac-coord", "coordinator")  # a service is not a person
+    assert 'data-testid="first-account"' in api.client.get("/sign-in").text
+    assert "tandem user add" in api.client.get("/sign-in").text
+    api.platform.accounts.add("chair", "marac-coord", "coordinator", PASSWORD)
+    assert 'data-testid="first-account"' not in api.client.get("/sign-in").text
