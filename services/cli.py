@@ -114,7 +114,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             print(f"tandem up: {exc}", file=sys.stderr)
             return 1
         if getattr(args, "demo", False):
-            from services.intake.web.demo import seed
+            from services.demo import seed
 
             seed(stack.platform)
         print(f"\nTandem is running at {stack.url}  (API docs: {stack.url}/docs)")

@@ -1,4 +1,5 @@
-"""``tandem up --demo``: demo accounts for each role and a few fictional cases.
+"""``tandem up --demo``: demo accounts for each role, and fictional MARAC cases, MATAC
+incidents and MAPPA nominals, so every role's pages have something in them.
 
 Everything made here is demo data: the people are fictional, every name carries "Demo" and
 every free-text field says DEMO DATA. The accounts get random passwords, kept in
@@ -65,6 +66,8 @@ def seed(platform: Platform, say: Callable[[str], None] = print) -> None:
         say("  (demo cases were added on an earlier start)")
         return
     _seed_cases(platform, say)
+    _seed_matac(platform, say)
+    _seed_mappa(platform, say)
     marker.write_text(f"demo cases added {dt.datetime.now(dt.UTC).isoformat()}\n")
 
 
@@ -185,3 +188,111 @@ def _seed_cases(platform: Platform, say: Callable[[str], None]) -> None:
         referral_id = submission.accepted.referral_id
         case_id = submission.accepted.case_id
         say(f"  referral {referral_id}: {body['victim']['name']}, case {case_id}")
+
+
+def _seed_matac(platform: Platform, say: Callable[[str], None]) -> None:
+    """Incidents over the last year for two suspects in Oxford, so the ranking has a shape."""
+    from fastapi import HTTPException
+
+    from services.matac import api as matac_api
+    from services.matac.models import IncidentIn
+
+    analyst = Caller("demo-analyst", "tvp", "analyst")
+    policy = matac_api.current_policy(platform)
+    today = platform.today()
+    suspects = {
+        "Mark Demo": "1985-03-14",  # Amelia Demo's ex-partner in the MARAC demo case
+        "Kyle Demo": "1993-07-08",
+    }
+    incidents = [
+        ("Mark Demo", 20, ["abh"], ["Amelia Demo"]),
+        ("Mark Demo", 75, ["coercive_control"], ["Amelia Demo"]),
+        ("Mark Demo", 160, ["common_assault"], ["Amelia Demo", "Beth Demo"]),
+        ("Kyle Demo", 40, ["harassment"], ["Chloe Demo"]),
+        ("Kyle Demo", 300, ["non_crime"], ["Chloe Demo"]),
+    ]
+    recorded = 0
+    for number, (suspect, days_ago, offences, victims) in enumerate(incidents, start=1):
+        body = IncidentIn.model_validate(
+            {
+                "incident_id": f"DEMO-{today.year}-{number:04d}",
+                "occurred_on": (today - dt.timedelta(days=days_ago)).isoformat(),
+                "policing_area": "oxford",
+                "is_crime": offences != ["non_crime"],
+                "offence_categories": [] if offences == ["non_crime"] else offences,
+                "suspect": {"name": suspect, "date_of_birth": suspects[suspect]},
+                "victims": [{"name": v, "date_of_birth": "1990-01-01"} for v in victims],
+                "summary": DEMO_NOTE,
+            }
+        )
+        try:
+            matac_api.record_incident(body, analyst, platform, policy)
+            recorded += 1
+        except HTTPException as exc:
+            say(f"  demo incident refused: {exc.detail}")
+    say(f"DEMO MATAC: {recorded} police incidents in Oxford for two fictional suspects")
+
+
+def _seed_mappa(platform: Platform, say: Callable[[str], None]) -> None:
+    """Two nominals at levels 1 and 2, one with its review overdue."""
+    from fastapi import HTTPException, Response
+
+    from services.mappa import api as mappa_api
+    from services.mappa.models import (
+        AssignCategoryRequest,
+        RegisterNominalRequest,
+        SetLevelRequest,
+    )
+
+    coordinator = Caller("demo-mappa", "mappa-coord", "mappa_coordinator")
+    today = platform.today()
+    nominals = [
+        ("Robert Demo", 2, 2, 300),  # level 2 (16-week reviews), registered 300 days ago
+        ("Gary Demo", 1, 1, 60),
+    ]
+    for name, category, level, days_ago in nominals:
+        registered = today - dt.timedelta(days=days_ago)
+        try:
+            accepted = mappa_api.register_nominal(
+                RegisterNominalRequest.model_validate(
+                    {
+                        "area": "thames-valley",
+                        "lead_agency": "probation-tv",
+                        "registered_on": registered.isoformat(),
+                        "name": name,
+                        "date_of_birth": "1980-04-04",
+                        "index_offence": DEMO_NOTE,
+                        "address": "3 Demo Close, Reading",
+                        "address_risk": DEMO_NOTE,
+                        "rosh_level": "high" if level == 2 else "medium",
+                        "risk_management_plan": DEMO_NOTE,
+                    }
+                ),
+                coordinator,
+                platform,
+                Response(),
+            )
+            nominal_id = accepted.nominal_id
+            mappa_api.assign_category(
+                nominal_id,
+                AssignCategoryRequest(
+                    category=category,
+                    effective_on=registered,
+                    # category 1 (registered sexual offender) has a notification period
+                    notification_end=registered + dt.timedelta(days=3650)
+                    if category == 1
+                    else None,
+                ),
+                coordinator,
+                platform,
+            )
+            mappa_api.set_level(
+                nominal_id,
+                SetLevelRequest(level=level, effective_on=registered, reason=DEMO_NOTE),
+                coordinator,
+                platform,
+            )
+        except HTTPException as exc:
+            say(f"  demo nominal refused: {exc.detail}")
+            continue
+        say(f"DEMO MAPPA: {name}, category {category}, level {level} ({nominal_id})")
