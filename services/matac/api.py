@@ -274,6 +274,7 @@ def _may_read_profile(db: Connection, caller: Caller, person_id: str) -> None:
         "Police analysts only. The suspect is given by Tandem person id, or by name and date "
         "of birth, which are matched to a Tandem person (and published encrypted, as "
         "perpetrator.identity); victims likewise, but only their person ids go on the event. "
+        "A person id Tandem never issued is refused (422 naming it), never made a new person. "
         "The suspect's age on the incident date is computed from the date of birth. Refused "
         "with 422 naming the field: no suspect, a date after today, an offence category the "
         "MATAC policy has no harm points for. Refused with 409: an incident id already "

@@ -28,7 +28,7 @@ from services.matac.domain.ranking import exclusion_reason, statuses_in_force
 from services.matac.domain.scoring import Score, score_perpetrator
 from services.matac.models import CohortJoinIn, IncidentIn, NominationIn, StatusIn
 from services.matac.policy import MatacPolicy, known_offence_categories
-from services.sharing.matching import match_person
+from services.sharing.matching import match_person, person_known
 from services.sharing.names import normalise_name
 from services.sharing.service import Caller
 
@@ -168,6 +168,7 @@ def record_incident(
 
     suspect = request.suspect
     if suspect.person_id is not None:
+        _known_person(conn, "suspect.person_id", suspect.person_id)
         suspect_id, suspect_match = suspect.person_id, "given"
     else:
         assert suspect.name is not None and suspect.date_of_birth is not None
@@ -177,6 +178,7 @@ def record_incident(
     victim_ids: list[str] = []
     for index, victim in enumerate(request.victims):
         if victim.person_id is not None:
+            _known_person(conn, f"victims[{index}].person_id", victim.person_id)
             victim_id = victim.person_id
         else:
             assert victim.name is not None and victim.date_of_birth is not None
@@ -255,6 +257,15 @@ def change_status(
     )
 
 
+def _known_person(conn: Connection, field: str, person_id: str) -> None:
+    if not person_known(conn, person_id):
+        raise FieldProblem(
+            field,
+            f"no Tandem person has the id {person_id}; give the name and date of birth "
+            "instead, or an id from an earlier answer",
+        )
+
+
 # -- nominations -------------------------------------------------------------------------------
 
 
@@ -262,6 +273,7 @@ def nominate(platform: Platform, conn: Connection, caller: Caller, request: Nomi
     today = platform.today()
     nominated_on = request.nominated_on or today
     _not_after_today("nominated_on", nominated_on, today)
+    _known_person(conn, "person_id", request.person_id)
     area = request.area or queries.latest_incident_area(conn, request.person_id)
     if area is None:
         raise RuleViolation(

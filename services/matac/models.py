@@ -98,7 +98,7 @@ class IncidentIn(BaseModel):
                     "is_crime": True,
                     "offence_categories": ["abh", "criminal_damage"],
                     "suspect": {"name": "Darren Price", "date_of_birth": "1991-08-14"},
-                    "victims": [{"person_id": "p-1c9e0a7d2b44"}],
+                    "victims": [{"name": "Kerry Price", "date_of_birth": "1993-02-01"}],
                     "crime_reference": "43260012345",
                     "summary": "Assault at the victim's address after an argument.",
                 }

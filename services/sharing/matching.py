@@ -27,6 +27,22 @@ class PersonMatch:
     events: list[Event] = field(default_factory=list)
 
 
+def person_known(conn: Connection, person_id: str) -> bool:
+    """Whether Tandem has indexed this person id (or linked it to one it has).
+
+    A command that names a person by id must name one that exists: an example id once
+    created a phantom victim who made a perpetrator look serial. An erased person's index
+    entries are gone, so their id is unknown from then on.
+    """
+    for table in (person_terms, person_links):
+        found = conn.execute(
+            select(table.c.person_id).where(table.c.person_id == person_id).limit(1)
+        ).first()
+        if found is not None:
+            return True
+    return False
+
+
 def canonical(conn: Connection, person_id: str) -> str:
     linked = conn.execute(
         select(person_links.c.canonical_person_id).where(person_links.c.person_id == person_id)

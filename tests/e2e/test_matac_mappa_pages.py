@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import check_accessibility, screenshot
 from tests.e2e.helpers import fill_date
-from tests.integration.matac.scenario import FIRST_BATCH, OLDER, TODAY
+from tests.integration.matac.scenario import FIRST_BATCH, OLDER, TODAY, ids_in, known_persons
 
 
 def api_post(site, path: str, body: dict, agency: str, role: str) -> dict:
@@ -30,6 +30,7 @@ def api_post(site, path: str, body: dict, agency: str, role: str) -> dict:
 def matac_site(site):
     site.platform.today = lambda: TODAY
     for incident in FIRST_BATCH:
+        known_persons(site, *ids_in(incident))
         api_post(site, "/api/matac/incidents", incident, "tvp", "analyst")
     return site
 

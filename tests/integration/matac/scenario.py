@@ -107,7 +107,43 @@ def police(api) -> dict[str, str]:
     return api.headers("tvp", "analyst")
 
 
+def known_persons(api, *person_ids: str) -> None:  # api: anything with a .platform
+    """Index hand-picked person ids, as a referral or earlier incident would have.
+
+    The API refuses a person id Tandem never issued; the hand-worked scenario names its
+    people by fixed ids, so they are indexed first, with terms that match no name.
+    """
+    from projections.sharing import person_terms
+    from services.kernel.events import new_event
+
+    with api.platform.engine.connect() as conn:
+        present = set(
+            conn.execute(
+                person_terms.select().with_only_columns(person_terms.c.person_id)
+            ).scalars()
+        )
+    events = [
+        new_event(
+            "PersonIndexed",
+            {"person_id": pid, "role": "victim", "terms": {"exact": f"test-{pid}"}},
+            aggregate_id=pid,
+            agency="tvp",
+            actor="test",
+        )
+        for pid in dict.fromkeys(person_ids)
+        if pid not in present
+    ]
+    if events:
+        api.platform.record(events)
+
+
+def ids_in(request: dict) -> list[str]:
+    people = [request.get("suspect") or {}, *request.get("victims", [])]
+    return [p["person_id"] for p in people if p.get("person_id")]
+
+
 def record(api, request: dict) -> dict:
+    known_persons(api, *ids_in(request))
     response = api.client.post("/api/matac/incidents", json=request, headers=police(api))
     assert response.status_code == 201, response.text
     return response.json()

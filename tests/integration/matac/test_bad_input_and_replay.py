@@ -264,3 +264,42 @@ def test_replay_rebuilds_the_same_read_model_and_ranking(matac):
 
     assert dump(matac.platform) == tables
     assert read() == before
+
+
+def test_a_person_id_tandem_never_issued_is_refused_not_made_a_phantom(api):
+    """The incident example once named an id that existed nowhere: it made a new 'victim'
+    who counted towards the suspect's victims (and so 'serial')."""
+    analyst = api.headers("tvp", "analyst")
+    incident = {
+        "incident_id": "TVP-PHANTOM-1",
+        "occurred_on": "2026-01-10",
+        "policing_area": "oxford",
+        "is_crime": True,
+        "offence_categories": ["abh"],
+        "suspect": {"name": "Darren Price", "date_of_birth": "1991-08-14"},
+        "victims": [{"person_id": "p-1c9e0a7d2b44"}],
+    }
+    response = api.client.post("/api/matac/incidents", json=incident, headers=analyst)
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert problem["loc"] == ["body", "victims", 0, "person_id"]
+
+    incident["victims"] = [{"name": "Kerry Price", "date_of_birth": "1993-02-01"}]
+    accepted = api.client.post("/api/matac/incidents", json=incident, headers=analyst)
+    assert accepted.status_code == 201, accepted.text
+    victim_id = accepted.json()["victim_person_ids"][0]
+
+    again = incident | {
+        "incident_id": "TVP-PHANTOM-2",
+        "suspect": {"person_id": "p-000000000000", "age": 34},
+        "victims": [{"person_id": victim_id}],
+    }
+    response = api.client.post("/api/matac/incidents", json=again, headers=analyst)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "suspect", "person_id"]
+
+    nomination = {"person_id": "p-000000000000", "area": "oxford", "reason": "Known to IDVA"}
+    response = api.client.post(
+        "/api/matac/nominations", json=nomination, headers=api.headers("idva-oxon", "referrer")
+    )
+    assert response.status_code == 422, response.text
