@@ -237,6 +237,21 @@ class MeetingRequest(Strict):
         examples=["Tandem went live after this meeting; recorded from the chair's minutes"],
     )
 
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "marac_area": "oxford",
+                    "meeting_date": "2026-12-10",
+                    "venue": "St Aldates police station",
+                    "chair_agency": "tvp",
+                }
+            ]
+        },
+    )
+
 
 class MeetingView(BaseModel):
     meeting_id: str
@@ -265,6 +280,12 @@ class PublishRequest(Strict):
         description="why the late cases are added; required when one was received on the "
         "meeting day. Recorded, encrypted, against each late case of this version",
         examples=["New incident overnight; the chair agreed to hear the case today"],
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{}, {"late_case_ids": ["c-17aa0469c0"]}]},
     )
 
 
@@ -319,6 +340,22 @@ class ActionRequest(Strict):
     description: str = Field(min_length=3, examples=["Fit a lock change and a sanctuary scheme"])
     due_date: IsoDate = Field(examples=["2026-12-24"])
 
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": "c-17aa0469c0",
+                    "meeting_id": "m-35c12b812c",
+                    "owner_agency": "housing-oxford",
+                    "description": "Fit a lock change and a sanctuary scheme",
+                    "due_date": "2026-12-24",
+                }
+            ]
+        },
+    )
+
 
 class ActionStatusRequest(Strict):
     status: Literal["done", "not_done"]
@@ -326,6 +363,17 @@ class ActionStatusRequest(Strict):
         None, description="required when not done"
     )
     note: str | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"status": "done", "note": "Locks changed on 3 December"},
+                {"status": "not_done", "reason": "circumstances_changed"},
+            ]
+        },
+    )
 
     @field_validator("note")
     @classmethod
