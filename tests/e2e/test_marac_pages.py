@@ -286,6 +286,41 @@ def test_overdue_actions_by_agency(site, page):
     screenshot(page, "overdue-actions")
 
 
+def test_saving_an_action_without_a_status_shows_the_error_on_that_action(site, page):
+    """It was a dead-end "There is a problem with the request" page."""
+    meeting_id = schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    case = refer(site.platform, "idva", yes=15)
+    for description in ("Check the tenancy file", "Offer a sanctuary scheme"):
+        assign_action(
+            site.platform,
+            case["case_id"],
+            meeting_id,
+            "housing-oxford",
+            description,
+            due=site.platform.today() + dt.timedelta(days=7),
+        )
+    site.sign_in(page, "housing")
+    page.goto(f"{site.url}/marac/actions")
+    second = page.locator(".govuk-summary-card").nth(1)
+    second.get_by_role("button", name="Save").click()
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Select whether the action was done")
+    expect(page).to_have_title(re.compile("^Error: "))
+    summary.get_by_role("link").click()
+    focused = page.evaluate("document.activeElement.id")
+    assert focused.startswith("status-") and second.locator(f"#{focused}").count() == 1
+    expect(second.locator(".govuk-error-message")).to_be_visible()
+    expect(
+        page.locator(".govuk-summary-card").nth(0).locator(".govuk-error-message")
+    ).to_have_count(0)
+    check_accessibility(page, "action saved without a status")
+
+    second.get_by_label("Done", exact=True).check()
+    second.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Action updated")).to_be_visible()
+
+
 def test_the_near_match_queue_confirms_a_person_link(site, page):
     refer(site.platform, "idva", victim="Jane Smith", yes=15)
     near = refer(

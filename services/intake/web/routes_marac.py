@@ -441,21 +441,35 @@ def overdue_actions(request: Request, caller: Coordinator):
 
 @router.get("/marac/actions")
 def agency_actions(request: Request, caller: Partner, updated: str = ""):
+    return _actions_page(request, caller, updated=updated)
+
+
+def _actions_page(
+    request: Request,
+    caller: Caller,
+    *,
+    updated: str = "",
+    error: tuple[str, str] | None = None,
+):
+    """The agency's actions; ``error`` is (action id, message) for a form that was not
+    answered, shown GOV.UK style: in the summary, linked to that action's radios."""
     platform = get_platform(request)
     with platform.engine.connect() as conn:
         actions = marac_api.list_actions(
             caller, conn, platform, agency=None if caller.role == "coordinator" else caller.agency
         )
     own = [a for a in actions if a.owner_agency == caller.agency]
-    return _show(
-        request,
-        "marac/actions.html",
-        {
-            "open": [a.model_dump(mode="json") for a in own if a.status == "open"],
-            "closed": [a.model_dump(mode="json") for a in own if a.status != "open"],
-            "updated": updated,
-        },
-    )
+    context: dict[str, Any] = {
+        "open": [a.model_dump(mode="json") for a in own if a.status == "open"],
+        "closed": [a.model_dump(mode="json") for a in own if a.status != "open"],
+        "updated": updated,
+    }
+    if error is not None:
+        action_id, message = error
+        context["error_action"] = action_id
+        context["error_message"] = message
+        context["error_list"] = [{"text": message, "href": f"#status-{action_id}"}]
+    return _show(request, "marac/actions.html", context, 400 if error else 200)
 
 
 @router.post("/marac/actions/{action_id}/status")
@@ -463,18 +477,23 @@ def action_status(request: Request, action_id: str, caller: Partner, form: Poste
     platform = get_platform(request)
     outcome, _, reason_text = text(form, "status").partition(":")
     reason = reason_text or None
+    with platform.engine.connect() as conn:
+        row = queries.action(conn, action_id)
+        if row is None or row["owner_agency"] != caller.agency:
+            raise HTTPException(404)
     if outcome not in ("done", "not_done") or reason not in (
         None,
         "circumstances_changed",
         "not_actioned",
     ):
-        raise HTTPException(400, "Choose whether the action was done.")
+        # Not a dead-end error page: the list again, with the unanswered question marked.
+        return _actions_page(
+            request, caller, error=(action_id, "Select whether the action was done")
+        )
     if outcome == "not_done" and reason is None:
-        raise HTTPException(400, "Choose why the action was not done.")
-    with platform.engine.connect() as conn:
-        row = queries.action(conn, action_id)
-        if row is None or row["owner_agency"] != caller.agency:
-            raise HTTPException(404)
+        return _actions_page(
+            request, caller, error=(action_id, "Select why the action was not done")
+        )
     marac_api.change_action_status(
         action_id, ActionStatusRequest(status=outcome, reason=reason), caller, platform
     )
