@@ -7,6 +7,7 @@ then driven as the analyst and the MAPPA coordinator would.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import httpx
 import pytest
@@ -184,6 +185,17 @@ def test_the_mappa_coordinator_sees_overdue_reviews_and_records_a_review_and_lev
     expect(page.get_by_text("Level changed")).to_be_visible()
     expect(page.get_by_test_id("level")).to_contain_text("Level 3")
     expect(page.get_by_test_id("level-history").locator("tbody tr")).to_have_count(2)
+
+    # A rule's refusal is in words and linked to its field, not the API's text.
+    page.get_by_role("button", name="Record a review").click()
+    fill_date(page, "held_on", site.platform.today() - dt.timedelta(days=1))
+    page.get_by_label("Outcome").fill("Late minutes")
+    page.get_by_role("button", name="Record review").click()
+    link = page.locator(".govuk-error-summary").get_by_role("link")
+    expect(link).to_contain_text("The date of the review")
+    expect(link).to_contain_text("is before the previous review")
+    assert "held_on" not in link.inner_text() and not re.search(r"\d{4}-\d{2}", link.inner_text())
+    assert link.get_attribute("href") == "#held_on-day"
 
 
 def test_a_party_without_mappa_gets_page_not_found_for_a_nominal(site, nominal, page):

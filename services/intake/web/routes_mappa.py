@@ -12,6 +12,7 @@ nominal did not exist.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -117,18 +118,64 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+FIELD_WORDS = {
+    "held_on": "the date of the review",
+    "effective_on": "the date the level starts",
+    "next_review_on": "the next review date",
+    "senior_oversight_need": "why senior oversight is needed",
+    "attended_agencies": "the agencies that attended",
+    "outcome": "the outcome",
+    "reason": "the reason",
+    "level": "the level",
+}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _in_words(message: str) -> str:
+    """A rule's message as a sentence for the page: field names and ISO dates in words."""
+    message = message.removeprefix("Value error, ")
+    message = _ISO_DATE.sub(
+        lambda m: f"{int(m[3])} {dt.date(2000, int(m[2]), 1):%B} {m[1]}", message
+    )
+    for field, words in FIELD_WORDS.items():
+        message = re.sub(rf"\b{field}\b", words, message)
+    message = message.replace("(", "").replace(")", "")
+    return message[:1].upper() + message[1:]
+
+
+def _field_named(message: str, known: list[str]) -> str:
+    """The form field a message is about: the first known field it names, else the first."""
+    found = [(message.find(f), f) for f in known if re.search(rf"\b{f}\b", message)]
+    return min(found)[1] if found else known[0]
+
+
+DATE_FIELDS = {"held_on", "effective_on", "next_review_on"}
+
+
+class _LinkedErrors(Errors):
+    """Errors whose summary links go to a date's day box, as check_date's do."""
+
+    def add(self, name: str, message: str, anchor: str | None = None) -> None:
+        super().add(name, message, anchor or (f"{name}-day" if name in DATE_FIELDS else None))
+
+
 def _problems(exc: HTTPException, known: list[str]) -> Errors:
-    errors = Errors()
+    """A refusal from the API as GOV.UK errors: in words, each linked to its field."""
+    errors = _LinkedErrors()
     detail = exc.detail
     if isinstance(detail, dict):  # a MAPPA rule refused it (409)
-        errors.add("form", str(detail.get("message", detail)), known[0])
+        message = str(detail.get("message", detail))
+        errors.add(_field_named(message, known), _in_words(message))
     elif isinstance(detail, list):
         for problem in detail:
             location = [str(p) for p in problem.get("loc", []) if p != "body"]
-            name = location[0] if location and location[0] in known else known[0]
-            errors.add(name, str(problem.get("msg", "")).removeprefix("Value error, "))
+            message = str(problem.get("msg", ""))
+            name = (
+                location[0] if location and location[0] in known else _field_named(message, known)
+            )
+            errors.add(name, _in_words(message))
     else:
-        errors.add("form", str(detail), known[0])
+        errors.add(known[0], _in_words(str(detail)))
     return errors
 
 
