@@ -190,6 +190,7 @@ def test_a_page_with_a_missing_field_shows_the_error_summary_linked_to_it(site, 
     site.sign_in(page, "idva")
     page.goto(f"{site.url}/marac/referrals/new")
     page.get_by_role("button", name="Start now").click()
+    page.get_by_label("MARAC area").select_option("oxford")
     page.get_by_label("Your full name").fill("Sam Patel")
     page.get_by_role("button", name="Continue").click()
 
@@ -420,3 +421,36 @@ def test_the_content_security_policy_lets_the_pages_own_scripts_run(site, browse
         assert not violations
     finally:
         context.close()
+
+
+def test_a_meeting_on_a_bank_holiday_needs_confirming_and_areas_come_from_the_policy(site, page):
+    from services.marac.domain.bank_holidays import bank_holidays
+
+    today = site.platform.today()
+    holiday = min(
+        d for year in (today.year, today.year + 1) for d in bank_holidays(year) if d > today
+    )
+    site.sign_in(page, "chair")
+    page.goto(f"{site.url}/marac/meetings/new")
+    areas = page.get_by_label("MARAC area").locator("option").all_inner_texts()
+    assert "Oxford" in areas and len(areas) >= 2  # the policy's areas, on a new installation
+    page.get_by_label("MARAC area").select_option("oxford")
+    fill_date(page, "meeting_date", holiday)
+    page.get_by_role("button", name="Schedule meeting").click()
+
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("is a bank holiday: check the date, or confirm")
+    check_accessibility(page, "meeting on a bank holiday")
+    summary.get_by_role("link").click()
+    assert page.evaluate("document.activeElement.id") == "closed_day_confirmed"
+    page.get_by_label("Yes, the meeting is on a bank holiday").check()
+    page.get_by_role("button", name="Schedule meeting").click()
+    page.wait_for_url("**/marac/meetings/m-*")
+
+
+def test_the_referral_form_offers_the_policys_areas_before_any_meeting_exists(site, page):
+    site.sign_in(page, "idva")
+    page.goto(f"{site.url}/marac/referrals/new")
+    page.get_by_role("button", name="Start now").click()
+    options = page.get_by_label("MARAC area").locator("option").all_inner_texts()
+    assert "Oxford" in options

@@ -229,9 +229,9 @@ def parse_about(form: FormData, areas: list[str]) -> tuple[dict, Errors]:
     errors = Errors()
     values["marac_area"] = text(form, "marac_area").lower()
     if not values["marac_area"]:
-        errors.add("marac_area", "Select the MARAC area" if areas else "Enter the MARAC area")
-    elif not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", values["marac_area"]):
-        errors.add("marac_area", "MARAC area must be letters, digits and dashes, like oxford")
+        errors.add("marac_area", "Select the MARAC area")
+    elif values["marac_area"] not in areas:
+        errors.add("marac_area", "Select a MARAC area from the list")
     required_text(form, "referrer_name", values, errors, "Enter your name", 200)
     values["referrer_email"] = text(form, "referrer_email")
     if values["referrer_email"] and not EMAIL.match(values["referrer_email"]):

@@ -31,6 +31,7 @@ from services.intake.web.referral_form import Errors, check_date, date_parts, te
 from services.marac import agendas, queries
 from services.marac import api as marac_api
 from services.marac.domain.agenda import ExclusionReason
+from services.marac.domain.bank_holidays import is_bank_holiday
 from services.marac.intake import marac_policy
 from services.marac.models import (
     ActionRequest,
@@ -104,6 +105,17 @@ def meetings(request: Request, caller: Partner, area: str = "", scheduled: str =
     )
 
 
+def _closed_day(platform, day: dt.date) -> str | None:
+    """Why a date is not a working day (a weekend, a bank holiday, a partnership closure)."""
+    if day.weekday() >= 5:
+        return f"a {day:%A}"
+    if is_bank_holiday(day):
+        return "a bank holiday"
+    if day in marac_policy(platform).extra_closure_dates:
+        return "a day the partnership's offices are closed"
+    return None
+
+
 def _meeting_form_context(request, values, errors: Errors | None = None) -> dict[str, Any]:
     platform = get_platform(request)
     context: dict[str, Any] = {
@@ -118,6 +130,7 @@ def _meeting_form_context(request, values, errors: Errors | None = None) -> dict
                 "marac_area",
                 "meeting_date",
                 "recorded_after_the_event_reason",
+                "closed_day_confirmed",
                 "capacity",
                 "venue",
                 "chair_agency",
@@ -141,6 +154,7 @@ def schedule_meeting(request: Request, caller: Coordinator, form: PostedForm):
         "venue": text(form, "venue"),
         "chair_agency": text(form, "chair_agency"),
         "recorded_after_the_event_reason": text(form, "recorded_after_the_event_reason"),
+        "closed_day_confirmed": [str(v) for v in form.getlist("closed_day_confirmed")],
     }
     errors = Errors()
     reason = values["recorded_after_the_event_reason"]
@@ -166,6 +180,14 @@ def schedule_meeting(request: Request, caller: Coordinator, form: PostedForm):
         )
     if len(reason) > 2000:
         errors.add("recorded_after_the_event_reason", "The reason must be 2000 characters or fewer")
+    closed = _closed_day(platform, meeting_date) if meeting_date else None
+    if closed and values["closed_day_confirmed"] != ["yes"]:
+        values["closed_day"] = closed
+        errors.add(
+            "closed_day_confirmed",
+            f"{meeting_date.day} {meeting_date:%B %Y} is {closed}: check the date, or confirm "
+            "the meeting is on that day",
+        )
     capacity = None
     if values["capacity"]:
         try:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import select
 
-from projections.marac import marac_meetings, marac_referrals
+from projections.marac import marac_referrals
 from services.intake.disclosure import Stored, disclose
 from services.intake.web import referral_form as rf
 from services.intake.web.core import (
@@ -44,10 +44,12 @@ def drafts(request: Request) -> Drafts:
 
 
 def known_areas(platform) -> list[str]:
-    with platform.engine.connect() as conn:
-        found = conn.execute(select(marac_meetings.c.marac_area).distinct()).scalars().all()
-        found += conn.execute(select(marac_referrals.c.marac_area).distinct()).scalars().all()
-    return sorted(set(found))
+    """The MARAC policy's areas: the only ones a referral may name (the API refuses others).
+
+    Once read from the meetings and referrals already held, so a new installation offered a
+    free-text box and a typo was refused only after the whole form was filled in.
+    """
+    return list(marac_policy(platform).areas)
 
 
 def party_type(platform, agency: str) -> str | None:
