@@ -448,11 +448,30 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from services.sharing.service import Caller
+    from services.sharing.errors import SubjectAlreadyErased
+    from services.sharing.service import Caller, SubjectNotFound
 
     platform = _platform(args)
     caller = Caller(user=args.user, agency=args.agency, role="dpo")
-    event = platform.sharing.erasure_event(args.subject, args.reason, caller)
+    try:
+        event = platform.sharing.erasure_event(
+            args.subject,
+            args.reason,
+            caller,
+            requested_by=args.requested_by,
+            requested_by_agency=args.agency,
+        )
+    except SubjectNotFound as exc:
+        platform.close()
+        raise SystemExit(f"tandem erase: {exc}") from None
+    except SubjectAlreadyErased:
+        erased_at = platform.vault.erased_at(args.subject)
+        platform.close()
+        when = f" on {erased_at:%Y-%m-%d}" if erased_at else ""
+        raise SystemExit(
+            f"tandem erase: {args.subject} was already erased{when}; "
+            "an erasure is done once and cannot be repeated"
+        ) from None
     platform.record([event])
     print(
         f"erased {args.subject}: {event.payload['keys_destroyed']} data key(s) destroyed; "
@@ -668,12 +687,24 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_erase,
         "erase a data subject: destroy their keys and record SubjectErased",
         "Crypto-shredding: the subject's data keys are destroyed, so every copy of their\n"
-        "sensitive fields (topics, backups, read models) reads as erased, in replays too.",
+        "sensitive fields (topics, backups, read models) reads as erased, in replays too.\n"
+        "Irreversible, and done once: a subject already erased, or unknown, is refused.\n"
+        "Scoped as the API is: --agency must have recorded data about the subject, or be\n"
+        "named partnership-wide by the agreement in force (data_protection).",
     )
-    erase.add_argument("subject", help="person or nominal id")
-    erase.add_argument("--reason", required=True, help="why, e.g. the request reference")
-    erase.add_argument("--agency", default="marac-coord", help="agency recording the erasure")
-    erase.add_argument("--user", default="cli", help="user recording the erasure")
+    erase.add_argument("subject", help="person, case or nominal id")
+    erase.add_argument(
+        "--reason", required=True, help="why, e.g. the request reference (recorded encrypted)"
+    )
+    erase.add_argument(
+        "--requested-by", required=True, help="who asked for the erasure, e.g. the DPO's name"
+    )
+    erase.add_argument(
+        "--agency",
+        default="marac-coord",
+        help="agency on whose behalf the erasure is made (default marac-coord)",
+    )
+    erase.add_argument("--user", default="cli", help="operator recording the erasure")
 
     add(
         "rotate-kek",
