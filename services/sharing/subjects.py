@@ -18,13 +18,14 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.sharing.vault_tables import subject_sources
 
 _CACHE_LIMIT = 200_000
+_ROWS_PER_INSERT = 1_000
 
 
 @dataclass(frozen=True)
@@ -58,29 +59,40 @@ class SubjectRegister:
         if not fresh:
             return
         insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        with self._engine.begin() as connection:
-            for (subject_id, agency, purpose), day in sorted(fresh.items()):
+        rows = [
+            {"s": subject_id, "a": agency, "p": purpose, "d": day}
+            for (subject_id, agency, purpose), day in sorted(fresh.items())
+        ]
+        with self._engine.begin() as connection:  # a few statements for the whole batch
+            for start in range(0, len(rows), _ROWS_PER_INSERT):  # SQLite caps bound values
+                chunk = rows[start : start + _ROWS_PER_INSERT]
                 connection.execute(
                     insert(subject_sources)
                     .values(
-                        subject_id=subject_id,
-                        agency=agency,
-                        purpose=purpose,
-                        first_recorded_on=day,
-                        last_recorded_on=day,
+                        [
+                            {
+                                "subject_id": r["s"],
+                                "agency": r["a"],
+                                "purpose": r["p"],
+                                "first_recorded_on": r["d"],
+                                "last_recorded_on": r["d"],
+                            }
+                            for r in chunk
+                        ]
                     )
                     .on_conflict_do_nothing()
                 )
-                connection.execute(
-                    update(subject_sources)
-                    .where(
-                        subject_sources.c.subject_id == subject_id,
-                        subject_sources.c.agency == agency,
-                        subject_sources.c.purpose == purpose,
-                        subject_sources.c.last_recorded_on < day,
-                    )
-                    .values(last_recorded_on=day)
+            connection.execute(
+                update(subject_sources)
+                .where(
+                    subject_sources.c.subject_id == bindparam("s"),
+                    subject_sources.c.agency == bindparam("a"),
+                    subject_sources.c.purpose == bindparam("p"),
+                    subject_sources.c.last_recorded_on < bindparam("d"),
                 )
+                .values(last_recorded_on=bindparam("d")),
+                rows,
+            )
         with self._lock:
             if len(self._seen) + len(fresh) > _CACHE_LIMIT:
                 self._seen.clear()

@@ -136,3 +136,34 @@ def test_later_actions_on_a_case_whose_subject_was_erased_work(api):
     api.relay.drain()
     dlq = [api.platform.topics.dead_letter("marac.cases")]
     assert sum(end_offsets(api.platform.bootstrap, dlq).values()) == 0
+
+
+def test_an_agenda_with_an_erased_victim_reads_and_downloads(api):
+    today = dt.date.today()
+    api.platform.today = lambda: today
+    case = refer(api, referral(yes=16))
+    api.settle()
+    coordinator = api.headers(*COORDINATOR)
+    meeting = api.client.post(
+        "/api/marac/meetings",
+        json={"marac_area": "oxford", "meeting_date": add_working_days(today, 10).isoformat()},
+        headers=coordinator,
+    ).json()
+    erase(api, case["victim"]["person_id"])
+    api.settle()
+
+    agenda = api.client.get(
+        f"/api/marac/meetings/{meeting['meeting_id']}/agenda", headers=coordinator
+    )
+    assert agenda.status_code == 200, agenda.text
+    assert "Jane Smith" not in agenda.text
+    download = api.client.get(
+        f"/api/marac/meetings/{meeting['meeting_id']}/agenda",
+        params={"format": "csv"},
+        headers=coordinator,
+    )
+    assert download.status_code == 200 and "ERASED" in download.text
+    published = api.client.post(
+        f"/api/marac/meetings/{meeting['meeting_id']}/agenda/publish", json={}, headers=coordinator
+    )
+    assert published.status_code in (200, 201), published.text
