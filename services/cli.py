@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
@@ -148,7 +149,7 @@ def _require_service(platform, name: str) -> None:
         )
 
 
-def _progress(label: str) -> Callable[[int, int], None]:
+def _progress(label: str, unit: str = "events") -> Callable[[int, int], None]:
     """Progress on stderr: done of total, rate and time left, at most twice a second."""
     state = {"last": 0.0, "start": time.monotonic()}
 
@@ -161,7 +162,7 @@ def _progress(label: str) -> Callable[[int, int], None]:
             rate = done / elapsed
             left = (total - done) / rate if rate else 0.0
             print(
-                f"\r  {label}: {done}/{total} events ({percent:.0f}%), {rate:,.0f} events/s, "
+                f"\r  {label}: {done}/{total} {unit} ({percent:.0f}%), {rate:,.0f} {unit}/s, "
                 f"about {left:,.0f} s left ",
                 end="",
                 file=sys.stderr,
@@ -482,6 +483,30 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    from services.sharing.retention import RetentionJob
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        raise SystemExit(
+            f"tandem retention: --as-of must be a date like 2026-12-02, not {args.as_of!r}"
+        ) from None
+    platform = _platform(args)
+    platform.migrate()
+    job = RetentionJob(platform.sharing, platform.record)
+    report = job.run(
+        as_of or platform.today(), dry_run=args.dry_run, progress=_progress("retention", "subjects")
+    )
+    if not args.dry_run and report.due:
+        print(file=sys.stderr)  # end the progress line
+    print(report.render())
+    if not args.dry_run and report.due:
+        _relay_now(platform)
+    platform.close()
+    return 1 if any(a.startswith("failed") for a in report.actions.values()) else 0
+
+
 def _relay_now(platform) -> None:
     """Publish what this command stored, unless a running stack's relay does it anyway."""
     try:
@@ -705,6 +730,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="agency on whose behalf the erasure is made (default marac-coord)",
     )
     erase.add_argument("--user", default="cli", help="operator recording the erasure")
+
+    retention = add(
+        "retention",
+        cmd_retention,
+        "crypto-shred the subjects past the agreement's retention, and report",
+        "Each purpose's retention (agreements/*.yaml retention:) runs from the last day any\n"
+        "agency recorded data about the subject for it. A subject is erased when every purpose\n"
+        "holding them has passed (keys are per subject), through the same path as a DPO's\n"
+        "erasure: SubjectErased records 'retention job' and the rule. Prints a table of\n"
+        "subject, purpose, ended on, retention, due since and action; progress on stderr.\n"
+        "The running stack does this daily (TANDEM_RETENTION_INTERVAL_SECONDS).",
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="report what is due; erase nothing"
+    )
+    retention.add_argument(
+        "--as-of", help="decide as on this date (default today), e.g. 2032-01-01"
+    )
 
     add(
         "rotate-kek",

@@ -46,6 +46,8 @@ class Settings:
     token_secret_file: Path | None = None
     mac_key_file: Path | None = None
     vault_url: str | None = None
+    retention_interval_seconds: int = 86_400
+    """How often the running stack applies the agreement's retention (daily by default)."""
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -140,6 +142,9 @@ class Settings:
             token_secret_file=get_path("TOKEN_SECRET_FILE"),
             mac_key_file=get_path("MAC_KEY_FILE"),
             vault_url=get("VAULT_DATABASE_URL"),
+            retention_interval_seconds=get_int(
+                "RETENTION_INTERVAL_SECONDS", defaults.retention_interval_seconds
+            ),
         )
 
 
@@ -164,6 +169,7 @@ SETTINGS_DOC: dict[str, str] = {
     "TANDEM_BLIND_INDEX_KEY_FILE": "path of the person-matching HMAC key file",
     "TANDEM_TOKEN_SECRET_FILE": "path of the secret that signs local API tokens",
     "TANDEM_MAC_KEY_FILE": "key ring that signs every event (default keys/event-mac.json)",
+    "TANDEM_RETENTION_INTERVAL_SECONDS": "how often tandem up applies retention (default 86400)",
     "TANDEM_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT (default), SASL_PLAINTEXT, SASL_SSL or SSL",
     "TANDEM_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512 (default with SASL), SCRAM-SHA-256 or PLAIN",
     "TANDEM_KAFKA_USERNAME": "this service's Kafka principal (SASL)",
