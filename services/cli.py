@@ -483,6 +483,27 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_register_subjects(args: argparse.Namespace) -> int:
+    from services.kernel import store
+
+    platform = _platform(args)
+    platform.migrate()
+    with platform.engine.connect() as conn:
+        total = store.count(conn)
+    progress = _progress("register-subjects")
+    done = 0
+    for rows in store.iterate(platform.writer_engine):
+        events = [platform.codec.decode(row.value) for row in rows]
+        platform.sharing.note_stored(events)
+        done += len(rows)
+        progress(done, total)
+    if total:
+        print(file=sys.stderr)
+    print(f"subject register brought up to date from {done} stored event(s)")
+    platform.close()
+    return 0
+
+
 def cmd_retention(args: argparse.Namespace) -> int:
     from services.sharing.retention import RetentionJob
 
@@ -730,6 +751,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="agency on whose behalf the erasure is made (default marac-coord)",
     )
     erase.add_argument("--user", default="cli", help="operator recording the erasure")
+
+    add(
+        "register-subjects",
+        cmd_register_subjects,
+        "rebuild the subject register (who recorded data about whom) from the event store",
+        "The register scopes erasure and the audit trail to the data controller and starts\n"
+        "retention's clock. The publish path keeps it up to date; run this once after\n"
+        "upgrading, so subjects recorded before the register existed are known too. Safe to\n"
+        "run again: it only ever adds agencies and widens first/last days.",
+    )
 
     retention = add(
         "retention",

@@ -137,7 +137,11 @@ class SharingService:
             found.append((event, pairs))
         return found
 
-    def _note_sources(self, by_event: list[tuple[Event, list]]) -> None:
+    def note_stored(self, events: Sequence[Event]) -> None:
+        """Register who recorded data about whom from stored events (tandem register-subjects)."""
+        self._note_sources(self._pairs_by_event(events), backfill=True)
+
+    def _note_sources(self, by_event: list[tuple[Event, list]], *, backfill: bool = False) -> None:
         """Record which agency holds data about which subject, for which purpose, and when."""
         rows = []
         for event, pairs in by_event:
@@ -147,7 +151,7 @@ class SharingService:
             rows.extend(
                 (subject, event.envelope.agency, purpose, day) for subject in {s for s, _ in pairs}
             )
-        self.subjects.note(rows)
+        self.subjects.note(rows, backfill=backfill)
 
     def prefetch_keys(self, events: Sequence[Event]) -> None:
         """Load the keys a batch of stored events needs in one round trip (projectors)."""

@@ -47,15 +47,28 @@ class SubjectRegister:
         # day for each, so a busy publisher does not pay a round trip per event.
         self._seen: dict[tuple[str, str, str], dt.date] = {}
 
-    def note(self, rows: Iterable[tuple[str, str, str, dt.date]]) -> None:
-        """Record (subject, agency, purpose, day) facts; one transaction for what is new."""
+    def note(
+        self, rows: Iterable[tuple[str, str, str, dt.date]], *, backfill: bool = False
+    ) -> None:
+        """Record (subject, agency, purpose, day) facts; one transaction for what is new.
+
+        `backfill` (events read back from the store) also moves a first day earlier.
+        """
         latest: dict[tuple[str, str, str], dt.date] = {}
+        earliest: dict[tuple[str, str, str], dt.date] = {}
         for subject_id, agency, purpose, day in rows:
             key = (subject_id, agency, purpose)
             if key not in latest or day > latest[key]:
                 latest[key] = day
+            if key not in earliest or day < earliest[key]:
+                earliest[key] = day
+        if backfill:
+            self._write(earliest, backfill=True)
+        self._write(latest, backfill=False)
+
+    def _write(self, latest: dict[tuple[str, str, str], dt.date], *, backfill: bool) -> None:
         with self._lock:
-            fresh = {k: d for k, d in latest.items() if self._seen.get(k) != d}
+            fresh = {k: d for k, d in latest.items() if backfill or self._seen.get(k) != d}
         if not fresh:
             return
         insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
@@ -93,6 +106,20 @@ class SubjectRegister:
                 .values(last_recorded_on=bindparam("d")),
                 rows,
             )
+            if backfill:  # older facts may arrive after newer ones
+                connection.execute(
+                    update(subject_sources)
+                    .where(
+                        subject_sources.c.subject_id == bindparam("s"),
+                        subject_sources.c.agency == bindparam("a"),
+                        subject_sources.c.purpose == bindparam("p"),
+                        subject_sources.c.first_recorded_on > bindparam("d"),
+                    )
+                    .values(first_recorded_on=bindparam("d")),
+                    rows,
+                )
+        if backfill:
+            return
         with self._lock:
             if len(self._seen) + len(fresh) > _CACHE_LIMIT:
                 self._seen.clear()

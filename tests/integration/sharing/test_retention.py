@@ -108,3 +108,28 @@ def test_the_running_stack_applies_retention_on_its_interval(api):
     assert not loop.is_alive()
     assert any("retention" in line and "erased" in line for line in said), said
     assert RetentionJob(api.platform.sharing, api.platform.record).plan(later).due == []
+
+
+def test_register_subjects_rebuilds_the_register_from_the_event_store(api, monkeypatch, capsys):
+    """After an upgrade: subjects recorded before the register existed become known."""
+    from services.sharing.vault_tables import subject_sources
+
+    case = submit(api)
+    victim = case["victim"]["person_id"]
+    with api.platform.vault.engine.begin() as conn:
+        before = conn.execute(select(subject_sources)).all()
+        conn.execute(subject_sources.delete())  # as on an installation older than the register
+    api.platform.sharing.subjects._seen.clear()
+    assert api.platform.sharing.subjects.agencies(victim) == set()
+    cli_env(api, monkeypatch)
+
+    assert tandem(["register-subjects"]) == 0
+    assert "brought up to date" in capsys.readouterr().out
+    with api.platform.vault.engine.connect() as conn:
+        after = conn.execute(select(subject_sources)).all()
+    assert sorted(map(tuple, after)) == sorted(map(tuple, before))
+    assert tandem(["register-subjects"]) == 0  # again: nothing changes
+    with api.platform.vault.engine.connect() as conn:
+        assert sorted(map(tuple, conn.execute(select(subject_sources)).all())) == sorted(
+            map(tuple, before)
+        )
