@@ -3,7 +3,7 @@
 No identity is stored here: persons are known by id and keyed HMAC digests only.
 """
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Table
+from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, Text
 
 from projections.metadata import metadata
 
@@ -42,10 +42,15 @@ erasure_log = Table(
     metadata,
     Column("subject_id", String(64), primary_key=True),
     Column("keys_destroyed", Integer, nullable=False),
-    Column("reason", String(1000), nullable=False),
+    # v1 events: the reason as text; v2: its token (erasure.reason, subject erasure_id)
+    Column("reason", Text, nullable=False),
     Column("agency", String(64), nullable=False),
     Column("actor", String(128), nullable=False),
     Column("erased_at", DateTime(timezone=True), nullable=False),
+    Column("erasure_id", String(64)),
+    Column("trigger", String(16)),
+    Column("requested_by", String(128)),
+    Column("requested_by_agency", String(64)),
 )
 
 access_log = Table(

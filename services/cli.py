@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
@@ -177,7 +178,7 @@ def _require_service(platform, name: str) -> None:
         )
 
 
-def _progress(label: str) -> Callable[[int, int], None]:
+def _progress(label: str, unit: str = "events") -> Callable[[int, int], None]:
     """Progress on stderr: done of total, rate and time left, at most twice a second."""
     state = {"last": 0.0, "start": time.monotonic()}
 
@@ -190,7 +191,7 @@ def _progress(label: str) -> Callable[[int, int], None]:
             rate = done / elapsed
             left = (total - done) / rate if rate else 0.0
             print(
-                f"\r  {label}: {done}/{total} events ({percent:.0f}%), {rate:,.0f} events/s, "
+                f"\r  {label}: {done}/{total} {unit} ({percent:.0f}%), {rate:,.0f} {unit}/s, "
                 f"about {left:,.0f} s left ",
                 end="",
                 file=sys.stderr,
@@ -482,11 +483,30 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from services.sharing.service import Caller
+    from services.sharing.errors import SubjectAlreadyErased
+    from services.sharing.service import Caller, SubjectNotFound
 
     platform = _platform(args, needs_broker=False)
     caller = Caller(user=args.user, agency=args.agency, role="dpo")
-    event = platform.sharing.erasure_event(args.subject, args.reason, caller)
+    try:
+        event = platform.sharing.erasure_event(
+            args.subject,
+            args.reason,
+            caller,
+            requested_by=args.requested_by,
+            requested_by_agency=args.agency,
+        )
+    except SubjectNotFound as exc:
+        platform.close()
+        raise SystemExit(f"tandem erase: {exc}") from None
+    except SubjectAlreadyErased:
+        erased_at = platform.vault.erased_at(args.subject)
+        platform.close()
+        when = f" on {erased_at:%Y-%m-%d}" if erased_at else ""
+        raise SystemExit(
+            f"tandem erase: {args.subject} was already erased{when}; "
+            "an erasure is done once and cannot be repeated"
+        ) from None
     platform.record([event])
     print(
         f"erased {args.subject}: {event.payload['keys_destroyed']} data key(s) destroyed; "
@@ -495,6 +515,51 @@ def cmd_erase(args: argparse.Namespace) -> int:
     _relay_now(platform)
     platform.close()
     return 0
+
+
+def cmd_register_subjects(args: argparse.Namespace) -> int:
+    from services.kernel import store
+
+    platform = _platform(args)
+    platform.migrate()
+    with platform.engine.connect() as conn:
+        total = store.count(conn)
+    progress = _progress("register-subjects")
+    done = 0
+    for rows in store.iterate(platform.writer_engine):
+        events = [platform.codec.decode(row.value) for row in rows]
+        platform.sharing.note_stored(events)
+        done += len(rows)
+        progress(done, total)
+    if total:
+        print(file=sys.stderr)
+    print(f"subject register brought up to date from {done} stored event(s)")
+    platform.close()
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from services.sharing.retention import RetentionJob
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        raise SystemExit(
+            f"tandem retention: --as-of must be a date like 2026-12-02, not {args.as_of!r}"
+        ) from None
+    platform = _platform(args)
+    platform.migrate()
+    job = RetentionJob(platform.sharing, platform.record)
+    report = job.run(
+        as_of or platform.today(), dry_run=args.dry_run, progress=_progress("retention", "subjects")
+    )
+    if not args.dry_run and report.due:
+        print(file=sys.stderr)  # end the progress line
+    print(report.render())
+    if not args.dry_run and report.due:
+        _relay_now(platform)
+    platform.close()
+    return 1 if any(a.startswith("failed") for a in report.actions.values()) else 0
 
 
 def _relay_now(platform) -> None:
@@ -742,12 +807,52 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_erase,
         "erase a data subject: destroy their keys and record SubjectErased",
         "Crypto-shredding: the subject's data keys are destroyed, so every copy of their\n"
-        "sensitive fields (topics, backups, read models) reads as erased, in replays too.",
+        "sensitive fields (topics, backups, read models) reads as erased, in replays too.\n"
+        "Irreversible, and done once: a subject already erased, or unknown, is refused.\n"
+        "Scoped as the API is: --agency must have recorded data about the subject, or be\n"
+        "named partnership-wide by the agreement in force (data_protection).",
     )
-    erase.add_argument("subject", help="person or nominal id")
-    erase.add_argument("--reason", required=True, help="why, e.g. the request reference")
-    erase.add_argument("--agency", default="marac-coord", help="agency recording the erasure")
-    erase.add_argument("--user", default="cli", help="user recording the erasure")
+    erase.add_argument("subject", help="person, case or nominal id")
+    erase.add_argument(
+        "--reason", required=True, help="why, e.g. the request reference (recorded encrypted)"
+    )
+    erase.add_argument(
+        "--requested-by", required=True, help="who asked for the erasure, e.g. the DPO's name"
+    )
+    erase.add_argument(
+        "--agency",
+        default="marac-coord",
+        help="agency on whose behalf the erasure is made (default marac-coord)",
+    )
+    erase.add_argument("--user", default="cli", help="operator recording the erasure")
+
+    add(
+        "register-subjects",
+        cmd_register_subjects,
+        "rebuild the subject register (who recorded data about whom) from the event store",
+        "The register scopes erasure and the audit trail to the data controller and starts\n"
+        "retention's clock. The publish path keeps it up to date; run this once after\n"
+        "upgrading, so subjects recorded before the register existed are known too. Safe to\n"
+        "run again: it only ever adds agencies and widens first/last days.",
+    )
+
+    retention = add(
+        "retention",
+        cmd_retention,
+        "crypto-shred the subjects past the agreement's retention, and report",
+        "Each purpose's retention (agreements/*.yaml retention:) runs from the last day any\n"
+        "agency recorded data about the subject for it. A subject is erased when every purpose\n"
+        "holding them has passed (keys are per subject), through the same path as a DPO's\n"
+        "erasure: SubjectErased records 'retention job' and the rule. Prints a table of\n"
+        "subject, purpose, ended on, retention, due since and action; progress on stderr.\n"
+        "The running stack does this daily (TANDEM_RETENTION_INTERVAL_SECONDS).",
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="report what is due; erase nothing"
+    )
+    retention.add_argument(
+        "--as-of", help="decide as on this date (default today), e.g. 2032-01-01"
+    )
 
     add(
         "rotate-kek",

@@ -119,6 +119,7 @@ class Stack:
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _server: uvicorn.Server | None = None
+    retention_last: str | None = None
 
     @property
     def url(self) -> str:
@@ -180,6 +181,7 @@ class Stack:
             self._thread(f"projector-{name}", projector.run, self._stop)
         self.archiver = self.platform.archiver()
         self._thread("archiver", self.archiver.run, self._stop)
+        self._thread("retention", self._retention_loop, self._stop)
         self._wait_for_projectors(ready_timeout)
         self.say(f"  services   {', '.join(self.projectors)} (projectors running; archiver on)")
 
@@ -209,6 +211,30 @@ class Stack:
         (settings.data_dir / "stack.json").write_text(
             json.dumps({"url": self.url, "kafka": bootstrap}, indent=2)
         )
+
+    def _retention_loop(self, stop: threading.Event) -> None:
+        """Apply the agreement's retention now and then every interval, until stopped.
+
+        A failed run is reported and tried again at the next interval; it never stops the
+        stack. The first run waits a minute, so a stack that fails to start erases nothing.
+        """
+        from services.sharing.retention import RetentionJob
+
+        assert self.platform is not None
+        platform = self.platform
+        job = RetentionJob(platform.sharing, platform.record)
+        wait = min(60.0, float(self.settings.retention_interval_seconds))
+        while not stop.wait(wait):
+            wait = float(self.settings.retention_interval_seconds)
+            try:
+                report = job.run(platform.today())
+            except Exception as exc:  # noqa: BLE001 - reported, retried next interval
+                self.retention_last = f"failed: {exc.__class__.__name__}: {exc}"
+                self.say(f"  retention  {self.retention_last}")
+                continue
+            self.retention_last = report.render().splitlines()[-1]
+            if report.due:
+                self.say(f"  retention  {self.retention_last}")
 
     def _thread(self, name: str, target, *args) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)

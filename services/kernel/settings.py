@@ -52,6 +52,8 @@ class Settings:
     sign_in_max_failures: int = 5
     sign_in_max_failures_per_address: int = 20
     sign_in_lockout_minutes: int = 15
+    retention_interval_seconds: int = 86_400
+    """How often the running stack applies the agreement's retention (daily by default)."""
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -165,6 +167,9 @@ class Settings:
             sign_in_lockout_minutes=get_int(
                 "SIGN_IN_LOCKOUT_MINUTES", defaults.sign_in_lockout_minutes
             ),
+            retention_interval_seconds=get_int(
+                "RETENTION_INTERVAL_SECONDS", defaults.retention_interval_seconds
+            ),
         )
 
 
@@ -196,6 +201,7 @@ SETTINGS_DOC: dict[str, str] = {
     "TANDEM_SIGN_IN_MAX_FAILURES_PER_ADDRESS": "failed sign-ins from one address (default 20)",
     "TANDEM_SIGN_IN_LOCKOUT_MINUTES": "how long a sign-in lockout lasts (default 15)",
     "TANDEM_MAC_KEY_FILE": "key ring that signs every event (default keys/event-mac.json)",
+    "TANDEM_RETENTION_INTERVAL_SECONDS": "how often tandem up applies retention (default 86400)",
     "TANDEM_KAFKA_SECURITY_PROTOCOL": "PLAINTEXT (default), SASL_PLAINTEXT, SASL_SSL or SSL",
     "TANDEM_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512 (default with SASL), SCRAM-SHA-256 or PLAIN",
     "TANDEM_KAFKA_USERNAME": "this service's Kafka principal (SASL)",

@@ -5,7 +5,7 @@ everything here assumes a valid agreement.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Final
@@ -67,6 +67,10 @@ class Agreement:
     purposes: Mapping[str, PurposeTerms]
     parties: tuple[Party, ...]
     source: str = "<memory>"
+    partnership_wide: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Purpose -> parties whose data protection officer acts for the whole partnership for it
+    (erasure and the audit trail of any subject held for the purpose); every other DPO acts
+    on what their own agency recorded."""
 
     @property
     def label(self) -> str:
@@ -167,6 +171,15 @@ class AgreementSet:
         """For each agreement id, the highest version in force on the date (sorted by id)."""
         found = (self.current(agreement_id, on) for agreement_id in self.ids)
         return [agreement for agreement in found if agreement is not None]
+
+    def partnership_wide_purposes(self, agency_id: str, on: date) -> set[str]:
+        """The purposes for which an agreement in force names the agency's DPO partnership-wide."""
+        return {
+            purpose
+            for agreement in self.in_force(on)
+            for purpose, agencies in agreement.partnership_wide.items()
+            if agency_id in agencies
+        }
 
     def decide(self, agency_id: str, purpose: str, data_class: str, on: date) -> ReadDecision:
         """May the agency read the class for the purpose on the date, under any agreement?"""

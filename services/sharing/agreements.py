@@ -25,11 +25,15 @@ Format (one agreement version per file)::
         type: police
         may_read:                     # optional; per purpose, data classes
           marac: [victim.identity, ...]
+    data_protection:                  # optional
+      partnership_wide:               # per purpose, parties whose DPO acts partnership-wide
+        marac: [marac-coord]
 """
 
 import re
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import NoReturn
 
 import yaml
@@ -198,7 +202,7 @@ class _Reader:
                 "purposes",
                 "parties",
             ),
-            optional=("title", "effective_to"),
+            optional=("title", "effective_to", "data_protection"),
         )
         agreement_id = self.slug(top["id"], "id")
         effective_from = self.date(top["effective_from"], "effective_from")
@@ -213,6 +217,10 @@ class _Reader:
             name: PurposeTerms(name, basis, retention[name], description)
             for name, (basis, description) in lawful_bases.items()
         }
+        parties = self.parties(top["parties"], purposes)
+        partnership_wide: dict[str, frozenset[str]] = {}
+        if "data_protection" in top:
+            partnership_wide = self.data_protection(top["data_protection"], parties, purposes)
         return Agreement(
             id=agreement_id,
             version=self.positive_int(top["version"], "version"),
@@ -222,9 +230,34 @@ class _Reader:
             review_date=self.date(top["review_date"], "review_date"),
             classification=self.choice(top["classification"], "classification", CLASSIFICATIONS),
             purposes=purposes,
-            parties=self.parties(top["parties"], purposes),
+            parties=parties,
             source=self.source,
+            partnership_wide=MappingProxyType(partnership_wide),
         )
+
+    def data_protection(
+        self, node: Node, parties: tuple[Party, ...], purposes: dict[str, PurposeTerms]
+    ) -> dict[str, frozenset[str]]:
+        """Per purpose, the parties whose DPOs act partnership-wide (parties of the agreement)."""
+        entries = self.fields(node, "data_protection", ("partnership_wide",))
+        known = {party.agency_id for party in parties}
+        found: dict[str, frozenset[str]] = {}
+        what = "data_protection: partnership_wide"
+        for purpose, (key_node, value_node) in self.mapping(
+            entries["partnership_wide"], what
+        ).items():
+            if purpose not in purposes:
+                self.fail(key_node, f"{what}: '{purpose}' is not one of the agreement's purposes")
+            agencies: set[str] = set()
+            for item in self.sequence(value_node, f"{what} for {purpose}"):
+                agency_id = self.slug(item, f"{what} for {purpose}: agency")
+                if agency_id not in known:
+                    self.fail(item, f"{what}: '{agency_id}' is not a party to the agreement")
+                if agency_id in agencies:
+                    self.fail(item, f"{what} for {purpose}: '{agency_id}' listed twice")
+                agencies.add(agency_id)
+            found[purpose] = frozenset(agencies)
+        return found
 
     def purposes(self, node: Node) -> dict[str, tuple[tuple[str, ...], str]]:
         """Purpose name to (lawful bases, description)."""

@@ -22,6 +22,7 @@ DATA_CLASSES: Final[tuple[str, ...]] = (
     "mappa.address_risk",  # a nominal's address and the risk that address presents
     "mappa.minutes",  # MAPPA meeting minutes and risk management plan
     "referrer.contact",  # who referred, and how to reach them
+    "erasure.reason",  # why a subject was erased: the requester's free text
 )
 
 DATA_CLASS_SET: Final[frozenset[str]] = frozenset(DATA_CLASSES)

@@ -36,6 +36,14 @@ class SubjectErasedError(SharingError):
         super().__init__(f"subject {subject_id!r} was erased; nothing new may be encrypted")
 
 
+class SubjectAlreadyErased(SharingError):
+    """An erasure was asked for a subject already erased: the first erasure stands."""
+
+    def __init__(self, subject_id: str) -> None:
+        self.subject_id = subject_id
+        super().__init__(f"subject {subject_id!r} was already erased")
+
+
 class UnknownKey(SharingError, LookupError):
     """No data key ever existed for this (subject, data class)."""
 

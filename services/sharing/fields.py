@@ -18,6 +18,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from services.sharing.errors import TamperedCiphertext
 
 TOKEN_PREFIX = "enc:v1:"
+ERASED_TOKEN = "enc:erased"
+"""Written in place of a value about a subject already erased: nothing is encrypted (no key
+may be made for them again) and nothing is kept; readers show the field as erased."""
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
 _KEY_BYTES = 32
@@ -56,6 +59,16 @@ def decrypt_field(
 def is_ciphertext(value: object) -> bool:
     """True for text shaped like a field token (it may still fail to authenticate)."""
     return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def is_erased_marker(value: object) -> bool:
+    """True for the marker written instead of a value about an erased subject."""
+    return value == ERASED_TOKEN
+
+
+def is_field_value(value: object) -> bool:
+    """What may stand in a sensitive field once encrypted: a token or the erased marker."""
+    return is_ciphertext(value) or is_erased_marker(value)
 
 
 def associated_data(event_id: str | UUID, field_path: str, data_class: str) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from projections.runtime import Projection
 from projections.sharing import (
@@ -66,15 +66,26 @@ def subject_erased(conn: Connection, event: Event) -> None:
     # An erased person must never be matched again: a new referral with the same name and
     # date of birth is a new person (matching the erased one made every such referral fail).
     conn.execute(person_terms.delete().where(person_terms.c.person_id == p["subject_id"]))
-    conn.execute(erasure_log.delete().where(erasure_log.c.subject_id == p["subject_id"]))
+    # The first erasure stands: since v2 a second one is refused before any event, but v1
+    # histories may hold two, and the first is the one that destroyed the keys.
+    first = conn.execute(
+        select(erasure_log.c.subject_id).where(erasure_log.c.subject_id == p["subject_id"])
+    ).first()
+    if first is not None:
+        return
     conn.execute(
         erasure_log.insert().values(
             subject_id=p["subject_id"],
             keys_destroyed=p["keys_destroyed"],
-            reason=p["reason"],
+            # v2: the reason's token, readable under the agreement; v1: the clear text
+            reason=p.get("request_reason") or p.get("reason") or "",
             agency=event.envelope.agency,
             actor=event.envelope.actor,
             erased_at=event.envelope.recorded_at,
+            erasure_id=p.get("erasure_id") or None,
+            trigger=p.get("trigger") or "request",
+            requested_by=p.get("requested_by") or event.envelope.actor,
+            requested_by_agency=p.get("requested_by_agency") or event.envelope.agency,
         )
     )
 

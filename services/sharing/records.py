@@ -11,8 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
-from services.sharing.errors import TamperedCiphertext, UnknownKey
-from services.sharing.fields import decrypt_field, encrypt_field, is_ciphertext
+from services.sharing.errors import SubjectErasedError, TamperedCiphertext, UnknownKey
+from services.sharing.fields import (
+    ERASED_TOKEN,
+    decrypt_field,
+    encrypt_field,
+    is_erased_marker,
+    is_field_value,
+)
 from services.sharing.sensitive_schema import RecordPlan, map_sensitive, plan_for
 
 ERASED_REASON = "erased on request"
@@ -65,12 +71,20 @@ class AccessSummary:
 def encrypt_record(
     schema: Schema, record: Mapping[str, Any], event_id: str | UUID, vault: DataKeys
 ) -> dict[str, Any]:
-    """A copy of the record with every sensitive value replaced by its token."""
+    """A copy of the record with every sensitive value replaced by its token.
+
+    A value about a subject already erased is not kept at all: it becomes the erased marker,
+    so later events about an erased case or person still record (their structure, and what
+    belongs to other subjects) and read back as erased there.
+    """
 
     def encrypt(path: str, data_class: str, subject_id: Any, value: Any) -> str:
         if not isinstance(subject_id, str) or not subject_id:
             raise ValueError(f"{path}: no subject id to encrypt under")
-        key = vault.data_key_for_encryption(subject_id, data_class)
+        try:
+            key = vault.data_key_for_encryption(subject_id, data_class)
+        except SubjectErasedError:
+            return ERASED_TOKEN
         return encrypt_field(value, key, event_id, path, data_class)
 
     return map_sensitive(plan_for(schema), record, encrypt)
@@ -103,6 +117,7 @@ def decrypt_record(
         if key is None:
             erased.add((subject_id, data_class))
             return Protected("erased", data_class, reason=ERASED_REASON)
+        _refuse_marker_of_living_subject(path, token)
         value = decrypt_field(token, key, event_id, path, data_class)
         decrypted.add((subject_id, data_class))
         return Protected("shown", data_class, value=value)
@@ -124,6 +139,7 @@ def verify_record(
         subject_id = _checked(path, subject_id, token)
         key = keys.get(path, subject_id, data_class)
         if key is not None:
+            _refuse_marker_of_living_subject(path, token)
             decrypt_field(token, key, event_id, path, data_class)
         return token
 
@@ -153,9 +169,15 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def _refuse_marker_of_living_subject(path: str, token: Any) -> None:
+    """The erased marker stands only for a subject whose keys are gone."""
+    if is_erased_marker(token):
+        raise TamperedCiphertext(f"{path}: marked erased, but its subject was not erased")
+
+
 def _checked(path: str, subject_id: Any, token: Any) -> str:
     """Reject values that cannot have come from encrypt_record."""
-    if not is_ciphertext(token):
+    if not is_field_value(token):
         raise TamperedCiphertext(f"{path}: expected a field token, found a plain value")
     if not isinstance(subject_id, str) or not subject_id:
         raise TamperedCiphertext(f"{path}: the subject id beside this token is missing")

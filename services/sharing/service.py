@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,12 +22,14 @@ from typing import Any
 from projections.runtime import EventRejected
 from services.kernel.events import Event, new_event
 from services.kernel.schemas import SchemaCatalogue
-from services.sharing.agreement_model import AgreementSet
+from services.kernel.streams import stream_for
+from services.sharing.agreement_model import PURPOSES, AgreementSet
 from services.sharing.agreements import load_agreement_set
-from services.sharing.errors import SharingError, TamperedCiphertext
-from services.sharing.fields import is_ciphertext
+from services.sharing.errors import SharingError, SubjectAlreadyErased, TamperedCiphertext
+from services.sharing.fields import is_field_value
 from services.sharing.records import AccessSummary, decrypt_record, encrypt_record, verify_record
 from services.sharing.sensitive_schema import map_sensitive, plan_for
+from services.sharing.subjects import SubjectRegister
 from services.sharing.vault import KeyVault
 
 Clock = Callable[[], dt.date]
@@ -39,6 +42,21 @@ class Caller:
     user: str
     agency: str
     role: str
+
+
+class SubjectNotFound(SharingError):
+    """No such data subject, or none the caller's agency holds data about (the same answer,
+    so a DPO cannot learn that another agency's subject exists)."""
+
+
+ERASURE_TRIGGERS = ("request", "retention")
+
+
+def purpose_of(event_type: str) -> str:
+    """The ISA purpose an event is recorded for (its stream's family), else its stream."""
+    stream = stream_for(event_type).name
+    family = stream.split(".", 1)[0]
+    return family if family in PURPOSES else stream
 
 
 @dataclass(frozen=True)
@@ -80,11 +98,13 @@ class SharingService:
         agreements: AgreementCatalogue,
         catalogue: SchemaCatalogue,
         clock: Clock = dt.date.today,
+        subjects: SubjectRegister | None = None,
     ):
         self.vault = vault
         self.agreements = agreements
         self.catalogue = catalogue
         self.clock = clock
+        self.subjects = subjects if subjects is not None else SubjectRegister(vault.engine)
         self._plans: dict[str, Any] = {}
 
     def _plan(self, event_type: str):
@@ -99,17 +119,39 @@ class SharingService:
 
     def _key_pairs(self, events: Sequence[Event]) -> list[tuple[str, str]]:
         """Every (subject, data class) whose key the events' sensitive fields use."""
-        pairs: list[tuple[str, str]] = []
+        return [pair for _, pairs in self._pairs_by_event(events) for pair in pairs]
 
-        def collect(path, data_class, subject_id, value):
-            if isinstance(subject_id, str) and subject_id:
-                pairs.append((subject_id, data_class))
-            return value
-
+    def _pairs_by_event(self, events: Sequence[Event]) -> list[tuple[Event, list]]:
+        found: list[tuple[Event, list]] = []
         for event in events:
-            if self.has_sensitive_fields(event.event_type):
-                map_sensitive(self._plan(event.event_type), event.payload, collect)
-        return pairs
+            if not self.has_sensitive_fields(event.event_type):
+                continue
+            pairs: list[tuple[str, str]] = []
+
+            def collect(path, data_class, subject_id, value, pairs=pairs):
+                if isinstance(subject_id, str) and subject_id:
+                    pairs.append((subject_id, data_class))
+                return value
+
+            map_sensitive(self._plan(event.event_type), event.payload, collect)
+            found.append((event, pairs))
+        return found
+
+    def note_stored(self, events: Sequence[Event]) -> None:
+        """Register who recorded data about whom from stored events (tandem register-subjects)."""
+        self._note_sources(self._pairs_by_event(events), backfill=True)
+
+    def _note_sources(self, by_event: list[tuple[Event, list]], *, backfill: bool = False) -> None:
+        """Record which agency holds data about which subject, for which purpose, and when."""
+        rows = []
+        for event, pairs in by_event:
+            recorded = event.envelope.recorded_at
+            day = recorded.date() if isinstance(recorded, dt.datetime) else self.clock()
+            purpose = purpose_of(event.event_type)
+            rows.extend(
+                (subject, event.envelope.agency, purpose, day) for subject in {s for s, _ in pairs}
+            )
+        self.subjects.note(rows, backfill=backfill)
 
     def prefetch_keys(self, events: Sequence[Event]) -> None:
         """Load the keys a batch of stored events needs in one round trip (projectors)."""
@@ -119,8 +161,11 @@ class SharingService:
 
     def encrypt_events(self, events: Sequence[Event]) -> list[Event]:
         """``encrypt_event`` for a batch, creating the keys it needs in one transaction."""
-        self.vault.prepare(self._key_pairs(events), create=True)
-        return [self.encrypt_event(e) for e in events]
+        by_event = self._pairs_by_event(events)
+        self.vault.prepare([pair for _, pairs in by_event for pair in pairs], create=True)
+        encrypted = [self.encrypt_event(e) for e in events]
+        self._note_sources(by_event)
+        return encrypted
 
     def encrypt_event(self, event: Event) -> Event:
         """The event with every sensitive field encrypted under its subject's data key.
@@ -133,7 +178,7 @@ class SharingService:
         plan = self._plan(event.event_type)
 
         def refuse_tokens(path, data_class, subject_id, value):
-            if isinstance(value, str) and is_ciphertext(value):
+            if isinstance(value, str) and is_field_value(value):
                 raise SharingError(f"{event.event_type}: {path} is already encrypted")
             return value
 
@@ -212,14 +257,86 @@ class SharingService:
             for subject, classes in sorted(by_subject.items())
         ]
 
-    # -- erasure -----------------------------------------------------------------------------
+    # -- erasure and the audit trail: the data controller's -----------------------------------
 
-    def erasure_event(self, subject_id: str, reason: str, caller: Caller) -> Event:
-        """Destroy the subject's keys now, and the event that records it."""
-        destroyed = self.vault.erase(subject_id)
+    def in_scope(self, agency: str, subject_id: str) -> bool:
+        """May this agency's DPO act on the subject (erase, read the access trail)?
+
+        Yes when the agency recorded data about the subject (it controls that record), or
+        when an agreement in force names it partnership-wide for a purpose the subject is
+        held for.
+        """
+        sources = self.subjects.sources(subject_id)
+        if any(source.agency == agency for source in sources):
+            return True
+        wide = self.agreements.get().partnership_wide_purposes(agency, self.clock())
+        if not wide:
+            return False
+        purposes = {source.purpose for source in sources} or self._purposes_from_keys(subject_id)
+        return bool(wide & purposes)
+
+    def _purposes_from_keys(self, subject_id: str) -> set[str]:
+        """For a subject recorded before the register existed: the purposes its keys suggest
+        (MAPPA classes are MAPPA's; any other class may be MARAC's or MATAC's)."""
+        purposes: set[str] = set()
+        for data_class in self.vault.data_classes_of(subject_id):
+            purposes |= {"mappa"} if data_class.startswith("mappa.") else {"marac", "matac"}
+        return purposes
+
+    def is_known(self, subject_id: str) -> bool:
+        """Any agency recorded data about the subject, or keys or a tombstone exist."""
+        return bool(
+            self.subjects.sources(subject_id)
+            or self.vault.has_keys(subject_id)
+            or self.vault.is_erased(subject_id)
+        )
+
+    def check_scope(self, agency: str, subject_id: str) -> None:
+        """Raise SubjectNotFound unless the agency's DPO may act on the subject.
+
+        Out of scope and unknown read the same, so probing learns nothing.
+        """
+        if not self.in_scope(agency, subject_id):
+            raise SubjectNotFound(f"no data subject {subject_id} in {agency}'s scope")
+
+    def erasure_event(
+        self,
+        subject_id: str,
+        reason: str,
+        caller: Caller,
+        *,
+        requested_by: str | None = None,
+        requested_by_agency: str | None = None,
+        trigger: str = "request",
+        check_scope: bool = True,
+    ) -> Event:
+        """Destroy the subject's keys now, and the event that records who asked and why.
+
+        Refused (SubjectNotFound) for a subject unknown or out of the caller's scope, and
+        (SubjectAlreadyErased) for one already erased. The reason is free text: it travels
+        encrypted as `erasure.reason`, under the erasure's own id, never in the clear.
+        """
+        if trigger not in ERASURE_TRIGGERS:
+            raise ValueError(f"unknown erasure trigger {trigger!r}")
+        if check_scope:
+            self.check_scope(caller.agency, subject_id)
+        elif not self.is_known(subject_id):
+            raise SubjectNotFound(f"no data subject {subject_id} is known")
+        if self.vault.is_erased(subject_id):
+            raise SubjectAlreadyErased(subject_id)
+        destroyed = self.vault.erase(subject_id)  # a racing second request raises here
         return new_event(
             "SubjectErased",
-            {"subject_id": subject_id, "keys_destroyed": destroyed, "reason": reason},
+            {
+                "subject_id": subject_id,
+                "keys_destroyed": destroyed,
+                "reason": "",  # v1's clear-text field; the reason travels encrypted below
+                "erasure_id": f"er-{uuid.uuid4().hex[:16]}",
+                "trigger": trigger,
+                "requested_by": requested_by or caller.user,
+                "requested_by_agency": requested_by_agency or caller.agency,
+                "request_reason": reason,
+            },
             aggregate_id=subject_id,
             agency=caller.agency,
             actor=caller.user,

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, t
 from sqlalchemy.exc import IntegrityError
 
 from services.sharing.data_classes import is_data_class
-from services.sharing.errors import SubjectErasedError, UnknownKey
+from services.sharing.errors import SubjectAlreadyErased, SubjectErasedError, UnknownKey
 from services.sharing.kek import KekProvider
 from services.sharing.key_cache import KeyCache
 from services.sharing.vault_tables import (
@@ -52,6 +52,11 @@ class KeyVault:
         self._erasures_seen: int | None = None
         self._erasures_checked_at = float("-inf")
         self._watch_lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The vault's database (its own: a system of record, never a read model)."""
+        return self._engine
 
     def _watch_erasures(self) -> None:
         """Drop every cached key within a second of an erase done by any process.
@@ -192,12 +197,14 @@ class KeyVault:
             if pair[0] not in erased:
                 self._cache.put(pair, key, epoch)
 
-    def erase(self, subject_id: str) -> int:
+    def erase(self, subject_id: str, *, finish: bool = False) -> int:
         """Destroy every data key of the subject and forbid new ones; returns keys destroyed.
 
         The tombstone is committed before the keys are deleted, so a key created
         concurrently is either deleted here or refused by its creator (see `_create`).
-        Calling it again is harmless.
+        A second erasure of the same subject raises SubjectAlreadyErased (the first one's
+        record stands; two requests racing get one success and one refusal), unless
+        `finish` is set: then only the keys a crash left behind are deleted.
         """
         self._cache.evict_subject(subject_id)
         try:
@@ -208,7 +215,8 @@ class KeyVault:
                     )
                 )
         except IntegrityError:
-            pass  # already erased (or being erased): still delete whatever keys remain
+            if not finish:
+                raise SubjectAlreadyErased(subject_id) from None
         with self._engine.begin() as connection:
             destroyed = connection.execute(
                 delete(data_keys).where(data_keys.c.subject_id == subject_id)
@@ -225,6 +233,26 @@ class KeyVault:
         """True once `erase` has been called for the subject."""
         with self._engine.connect() as connection:
             return self._tombstoned(connection, subject_id)
+
+    def erased_at(self, subject_id: str) -> datetime | None:
+        """When the subject was erased, or None."""
+        with self._engine.connect() as connection:
+            return connection.execute(
+                select(erasures.c.erased_at).where(erasures.c.subject_id == subject_id)
+            ).scalar_one_or_none()
+
+    def has_keys(self, subject_id: str) -> bool:
+        """True when any data key of the subject exists (none once erased)."""
+        return bool(self.data_classes_of(subject_id))
+
+    def data_classes_of(self, subject_id: str) -> set[str]:
+        """The data classes the subject has keys for (none once erased)."""
+        with self._engine.connect() as connection:
+            return set(
+                connection.execute(
+                    select(data_keys.c.data_class).where(data_keys.c.subject_id == subject_id)
+                ).scalars()
+            )
 
     def rotate_kek(self, batch_size: int = 500) -> int:
         """Rewrap every data key not under the provider's current KEK; returns how many.

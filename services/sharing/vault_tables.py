@@ -4,7 +4,7 @@ The vault is a system of record, not a projection: it has its own MetaData so no
 replay or read-model rebuild can ever drop it. Losing these rows loses the data.
 """
 
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import Column, Date, DateTime, Integer, LargeBinary, MetaData, String, Table
 
 SUBJECT_ID_MAX_LENGTH = 128
 
@@ -29,4 +29,18 @@ erasures = Table(
     Column("subject_id", String(SUBJECT_ID_MAX_LENGTH), primary_key=True),
     Column("erased_at", DateTime(timezone=True), nullable=False),
     Column("keys_destroyed", Integer, nullable=False),
+)
+
+subject_sources = Table(
+    "sharing_subject_sources",
+    vault_metadata,
+    # Which agency recorded data about which subject, for which purpose, and when last:
+    # written on the publish path, beside the keys, so erasure and the audit trail can be
+    # scoped to the data controller and retention can tell when a subject was last active.
+    # Holds no identity: ids, agency codes and dates only.
+    Column("subject_id", String(SUBJECT_ID_MAX_LENGTH), primary_key=True),
+    Column("agency", String(64), primary_key=True),
+    Column("purpose", String(64), primary_key=True),
+    Column("first_recorded_on", Date, nullable=False),
+    Column("last_recorded_on", Date, nullable=False),
 )

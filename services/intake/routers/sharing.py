@@ -14,7 +14,8 @@ from services.intake.auth import require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.kernel.commands import CommandSession
 from services.kernel.events import new_event
-from services.sharing.service import Caller
+from services.sharing.errors import SubjectAlreadyErased
+from services.sharing.service import Caller, SharingService, SubjectNotFound
 
 router = APIRouter(prefix="/api", tags=["sharing"])
 
@@ -43,13 +44,21 @@ class AccessReport(BaseModel):
     "/audit/access",
     response_model=AccessReport,
     summary="Who has accessed a data subject's sensitive fields",
-    description="Every decrypting read is recorded as a DataAccessed event; this lists them.",
+    description=(
+        "Every decrypting read is recorded as a DataAccessed event; this lists them. The trail "
+        "belongs to the data controller: a caller reads it for subjects their agency recorded "
+        "data about, or for any subject when the agreement names their agency partnership-wide; "
+        "any other subject answers 404, as an unknown one does."
+    ),
+    responses={404: {"description": "no such subject, or none the caller's agency holds"}},
 )
 def who_accessed(
     caller: DpoOrCoordinator,
     db: Db,
+    platform: PlatformDep,
     subject_id: Annotated[str, Query(description="person, case or nominal id", min_length=1)],
 ) -> AccessReport:
+    _check_scope(platform.sharing, caller, subject_id)
     rows = db.execute(
         select(access_log)
         .where(access_log.c.subject_id == subject_id)
@@ -60,9 +69,21 @@ def who_accessed(
     )
 
 
+def _check_scope(sharing: SharingService, caller: Caller, subject_id: str) -> None:
+    try:
+        sharing.check_scope(caller.agency, subject_id)
+    except SubjectNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+
+
 class ErasureRequest(BaseModel):
-    subject_id: str = Field(min_length=1, examples=["p-3f2a9c1b7e4d"])
-    reason: str = Field(min_length=3, examples=["Right to erasure request ref DPO-2026-114"])
+    subject_id: str = Field(min_length=1, max_length=128, examples=["p-3f2a9c1b7e4d"])
+    reason: str = Field(
+        min_length=3,
+        max_length=1000,
+        examples=["Right to erasure request ref DPO-2026-114"],
+        description="why, e.g. the request reference; recorded encrypted (erasure.reason)",
+    )
 
 
 class ErasureResult(BaseModel):
@@ -76,9 +97,29 @@ class ErasureResult(BaseModel):
     response_model=ErasureResult,
     status_code=status.HTTP_201_CREATED,
     summary="Erase a data subject by destroying their keys (crypto-shredding)",
+    description=(
+        "Irreversible. A DPO erases subjects their agency recorded data about; the DPO of an "
+        "agency the agreement names partnership-wide erases any known subject. The event "
+        "records who asked and why (the reason encrypted)."
+    ),
+    responses={
+        404: {"description": "no such subject, or none the caller's agency holds data about"},
+        409: {"description": "the subject was already erased"},
+    },
 )
 def erase_subject(caller: Dpo, request: ErasureRequest, platform: PlatformDep) -> ErasureResult:
-    event = platform.sharing.erasure_event(request.subject_id, request.reason, caller)
+    try:
+        event = platform.sharing.erasure_event(request.subject_id, request.reason, caller)
+    except SubjectNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except SubjectAlreadyErased:
+        erased_at = platform.vault.erased_at(request.subject_id)
+        when = f" on {erased_at:%Y-%m-%d}" if erased_at else ""
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"subject {request.subject_id} was already erased{when}; "
+            "an erasure is done once and cannot be repeated",
+        ) from None
     platform.record([event])
     return ErasureResult(
         subject_id=request.subject_id,

@@ -66,7 +66,9 @@ def assert_no_nominal_data(text: str, nominal_id: str | None = None) -> None:
 def access_log(api, nominal_id: str) -> list[dict]:
     api.settle()
     response = api.client.get(
-        "/api/audit/access", params={"subject_id": nominal_id}, headers=api.headers("tvp", "dpo")
+        "/api/audit/access",
+        params={"subject_id": nominal_id},
+        headers=api.headers("mappa-coord", "dpo"),
     )
     assert response.status_code == 200, response.text
     return response.json()["accesses"]

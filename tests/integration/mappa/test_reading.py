@@ -42,7 +42,9 @@ def nominal(api) -> str:
 def access_log(api, nominal_id: str) -> list[dict]:
     api.settle()
     response = api.client.get(
-        "/api/audit/access", params={"subject_id": nominal_id}, headers=api.headers("tvp", "dpo")
+        "/api/audit/access",
+        params={"subject_id": nominal_id},
+        headers=api.headers("mappa-coord", "dpo"),
     )
     assert response.status_code == 200, response.text
     return response.json()["accesses"]
@@ -172,7 +174,7 @@ def test_erased_nominal_reads_as_erased(api, nominal):
     response = api.client.post(
         "/api/sharing/erasures",
         json={"subject_id": nominal, "reason": "Right to erasure request ref DPO-2026-114"},
-        headers=api.headers("tvp", "dpo"),
+        headers=api.headers("mappa-coord", "dpo"),
     )
     assert response.status_code == 201, response.text
     api.settle()

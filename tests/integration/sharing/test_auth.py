@@ -50,9 +50,9 @@ def test_role_reserved_for_other_party_types_is_refused(api):
     assert "housing-oxford is a housing party" in response.json()["detail"]
 
 
-def test_dpo_reads_an_empty_audit_trail(api):
+def test_a_dpo_reads_no_trail_of_an_unknown_subject(api):
     response = api.client.get(
         "/api/audit/access", params={"subject_id": "p-1"}, headers=api.headers("tvp", "dpo")
     )
-    assert response.status_code == 200
-    assert response.json() == {"subject_id": "p-1", "accesses": []}
+    assert response.status_code == 404
+    assert response.json()["detail"] == "no data subject p-1 in tvp's scope"

@@ -236,7 +236,7 @@ def test_erasure_shreds_the_subject_everywhere_and_replay_still_works(api):
     erased = api.client.post(
         "/api/sharing/erasures",
         json={"subject_id": victim_id, "reason": "Erasure request DPO-2026-114"},
-        headers=api.headers("tvp", "dpo"),
+        headers=api.headers("idva-oxon", "dpo"),  # the referring agency: its record
     )
     assert erased.status_code == 201, erased.text
     assert erased.json()["keys_destroyed"] == 5  # identity, address, contact, demographics, health
@@ -270,7 +270,7 @@ def test_erasure_shreds_the_subject_everywhere_and_replay_still_works(api):
         )
     with api.platform.engine.connect() as conn:
         logged = conn.execute(select(erasure_log)).one()
-    assert (logged.subject_id, logged.agency) == (victim_id, "tvp")
+    assert (logged.subject_id, logged.agency) == (victim_id, "idva-oxon")
 
 
 def test_tandem_erase_from_the_command_line(api, monkeypatch, capsys):
@@ -285,7 +285,8 @@ def test_tandem_erase_from_the_command_line(api, monkeypatch, capsys):
     monkeypatch.setenv("TANDEM_TOPIC_PREFIX", settings.topic_prefix)
     monkeypatch.setenv("TANDEM_KAFKA_BOOTSTRAP", api.platform.bootstrap)
 
-    assert tandem(["erase", child_id, "--reason", "Court order 2026/77"]) == 0
+    assert tandem(["erase", child_id, "--reason", "Court order 2026/77",
+                   "--requested-by", "A. Dpo (partnership DPO)"]) == 0  # fmt: skip
     assert f"erased {child_id}: 1 data key(s) destroyed" in capsys.readouterr().out
     api.platform.vault._cache.clear()  # another process: its cached keys expire (60 s)
     api.settle()
@@ -370,7 +371,9 @@ def test_the_audit_trail_answers_who_saw_this_victim(api):
     api.settle()
 
     report = api.client.get(
-        "/api/audit/access", params={"subject_id": victim_id}, headers=api.headers("tvp", "dpo")
+        "/api/audit/access",
+        params={"subject_id": victim_id},
+        headers=api.headers("idva-oxon", "dpo"),  # the referrer's DPO: its victim's trail
     ).json()
     assert [(a["user"], a["agency"]) for a in report["accesses"]] == [
         ("alice", "idva-oxon"), ("carol", "marac-coord"), ("alice", "idva-oxon"),

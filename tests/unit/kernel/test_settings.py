@@ -52,3 +52,11 @@ def test_unknown_key_provider_is_refused():
 def test_vault_defaults_apart_from_sqlite_read_models():
     settings = Settings.from_env({"TANDEM_DATA_DIR": "/d"})
     assert settings.vault_database_url == "sqlite:////d/vault.db"
+
+
+def test_the_retention_interval_is_daily_unless_configured() -> None:
+    assert Settings.from_env({}).retention_interval_seconds == 86_400
+    configured = Settings.from_env({"TANDEM_RETENTION_INTERVAL_SECONDS": "3600"})
+    assert configured.retention_interval_seconds == 3600
+    with pytest.raises(SettingsError, match="TANDEM_RETENTION_INTERVAL_SECONDS must be positive"):
+        Settings.from_env({"TANDEM_RETENTION_INTERVAL_SECONDS": "0"})

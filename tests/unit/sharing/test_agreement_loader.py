@@ -227,3 +227,44 @@ def test_a_file_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
     path.write_bytes(BASE.encode("utf-8").replace(b"Thames Valley Police", b"Thames \xff Police"))
     with pytest.raises(AgreementError, match="not UTF-8 text"):
         load_agreement(path)
+
+
+def with_data_protection(block: str) -> str:
+    return BASE.replace("purposes:\n", block + "purposes:\n", 1)
+
+
+def test_an_agreement_without_data_protection_names_no_one_partnership_wide() -> None:
+    assert parse_agreement(BASE).partnership_wide == {}  # older versions keep loading
+
+
+def test_data_protection_names_partnership_wide_parties_per_purpose() -> None:
+    text = with_data_protection("data_protection:\n  partnership_wide:\n    marac: [tvp]\n")
+    agreement = parse_agreement(text)
+    assert agreement.partnership_wide == {"marac": frozenset({"tvp"})}
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "reason"),
+    [
+        (
+            "data_protection:\n  partnership_wide:\n    marac: [acme]\n",
+            10,
+            "data_protection: partnership_wide: 'acme' is not a party to the agreement",
+        ),
+        (
+            "data_protection:\n  partnership_wide:\n    mappa: [tvp]\n",
+            10,
+            "data_protection: partnership_wide: 'mappa' is not one of the agreement's purposes",
+        ),
+        (
+            "data_protection:\n  everyone: yes\n",
+            9,
+            "data_protection: unknown key 'everyone' (allowed: partnership_wide)",
+        ),
+    ],
+    ids=["not-a-party", "not-a-purpose", "unknown-key"],
+)
+def test_a_broken_data_protection_block_names_the_line(block: str, line: int, reason: str) -> None:
+    with pytest.raises(AgreementError) as error:
+        parse_agreement(with_data_protection(block), "isa.yaml")
+    assert (error.value.line, error.value.reason) == (line, reason)

@@ -286,3 +286,12 @@ def test_health_gains_children_for_marac_only_once_version_2_is_in_force() -> No
     )
     assert after.allowed
     assert after.reason == "shared under thames-valley-da-isa v2"
+
+
+def test_version_2_names_a_partnership_wide_dpo_per_purpose(v1: Agreement, v2: Agreement) -> None:
+    assert v1.partnership_wide == {}
+    assert v2.partnership_wide == {
+        "marac": frozenset({"marac-coord"}),
+        "matac": frozenset({"tvp"}),
+        "mappa": frozenset({"mappa-coord"}),
+    }

@@ -12,7 +12,7 @@ import pytest
 
 from services.sharing.agreements import load_agreement
 from services.sharing.errors import SubjectErasedError, TamperedCiphertext
-from services.sharing.fields import is_ciphertext
+from services.sharing.fields import ERASED_TOKEN, is_ciphertext
 from services.sharing.records import (
     AccessSummary,
     Protected,
@@ -246,10 +246,32 @@ def test_erased_subjects_show_as_erased(vault: KeyVault, encrypted: dict[str, An
     assert "perp-1" not in {subject for subject, _ in summary.decrypted}
 
 
-def test_nothing_new_is_encrypted_for_an_erased_subject(vault: KeyVault) -> None:
+def test_nothing_new_is_encrypted_or_kept_for_an_erased_subject(vault: KeyVault) -> None:
+    """A later event about an erased subject still records; their values are not kept."""
     vault.erase("victim-1")
     with pytest.raises(SubjectErasedError):
-        encrypt_record(REFERRAL, referral(), EVENT, vault)
+        vault.data_key_for_encryption("victim-1", "victim.identity")  # no key, ever again
+    encrypted = encrypt_record(REFERRAL, referral(), EVENT, vault)
+    assert encrypted["victim"]["name"] == ERASED_TOKEN
+    assert is_ciphertext(encrypted["perpetrators"][0]["name"])  # others are encrypted
+    verify_record(REFERRAL, encrypted, EVENT, vault)
+    decrypted, summary = decrypt_record(REFERRAL, encrypted, EVENT, vault, everything, no_reason)
+    assert decrypted["victim"]["name"] == Protected(
+        "erased", "victim.identity", reason="erased on request"
+    )
+    assert decrypted["perpetrators"][1]["name"] == shown("Mark Roe", "perpetrator.identity")
+    assert ("victim-1", "victim.identity") in summary.erased
+
+
+def test_the_erased_marker_for_a_subject_not_erased_is_tampering(
+    vault: KeyVault, encrypted: dict[str, Any]
+) -> None:
+    forged = copy.deepcopy(encrypted)
+    forged["victim"]["name"] = ERASED_TOKEN  # hiding a living subject's value
+    with pytest.raises(TamperedCiphertext):
+        verify_record(REFERRAL, forged, EVENT, vault)
+    with pytest.raises(TamperedCiphertext):
+        decrypt_record(REFERRAL, forged, EVENT, vault, everything, no_reason)
 
 
 def test_rendering_for_json(vault: KeyVault, encrypted: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from services.sharing.errors import SubjectErasedError, UnknownKey
+from services.sharing.errors import SubjectAlreadyErased, SubjectErasedError, UnknownKey
 from services.sharing.kek import LocalKeyFileProvider
 from services.sharing.key_cache import KeyCache
 from services.sharing.vault import KeyVault
@@ -73,12 +73,14 @@ def test_erase_destroys_every_key_of_the_subject_and_only_theirs(
     assert uncached_vault(engine, kek).data_key("person-1", "victim.identity") is None
 
 
-def test_erase_records_a_tombstone_and_is_repeatable(
+def test_erase_records_a_tombstone_and_a_second_erase_is_refused(
     vault: KeyVault, engine: sqlalchemy.Engine
 ) -> None:
     vault.data_key_for_encryption("person-1", "victim.identity")
     assert vault.erase("person-1") == 1
-    assert vault.erase("person-1") == 0
+    with pytest.raises(SubjectAlreadyErased):
+        vault.erase("person-1")  # the first erasure's record stands
+    assert vault.erase("person-1", finish=True) == 0
     with engine.connect() as connection:
         rows = connection.execute(
             sqlalchemy.select(erasures.c.subject_id, erasures.c.keys_destroyed)
@@ -116,7 +118,7 @@ def test_lingering_keys_of_an_erased_subject_are_never_released(
     assert fresh.data_key("person-1", "victim.identity") is None
     with pytest.raises(SubjectErasedError):
         fresh.data_key_for_encryption("person-1", "victim.identity")
-    assert fresh.erase("person-1") == 1
+    assert fresh.erase("person-1", finish=True) == 1
 
 
 def test_rotating_the_kek_rewraps_every_key_and_every_key_still_opens(
@@ -207,6 +209,7 @@ def test_the_vault_works_on_a_fresh_database_file(
     assert set(sqlalchemy.inspect(engine).get_table_names()) == {
         "sharing_data_keys",
         "sharing_erasures",
+        "sharing_subject_sources",
     }
     engine.dispose()
 
