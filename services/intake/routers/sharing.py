@@ -77,6 +77,17 @@ def _check_scope(sharing: SharingService, caller: Caller, subject_id: str) -> No
 
 
 class ErasureRequest(BaseModel):
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "subject_id": "p-3f2a9c1b7e4d",
+                    "reason": "Right to erasure request ref DPO-2026-114",
+                }
+            ]
+        }
+    }
+
     subject_id: str = Field(min_length=1, max_length=128, examples=["p-3f2a9c1b7e4d"])
     reason: str = Field(
         min_length=3,
@@ -160,6 +171,8 @@ def list_matches(
 
 
 class MatchDecision(BaseModel):
+    model_config = {"json_schema_extra": {"examples": [{"decision": "confirmed"}]}}
+
     decision: Literal["confirmed", "rejected"]
 
 
