@@ -27,6 +27,7 @@ from services.sharing.errors import SharingError, TamperedCiphertext
 from services.sharing.fields import is_ciphertext
 from services.sharing.records import AccessSummary, decrypt_record, encrypt_record, verify_record
 from services.sharing.sensitive_schema import map_sensitive, plan_for
+from services.sharing.splits import Split, split_plain, split_revealed, splits_for
 from services.sharing.vault import KeyVault
 
 Clock = Callable[[], dt.date]
@@ -86,6 +87,7 @@ class SharingService:
         self.catalogue = catalogue
         self.clock = clock
         self._plans: dict[str, Any] = {}
+        self._splits: dict[str, tuple[Split, ...]] = {}
 
     def _plan(self, event_type: str):
         """The compiled walk over an event type's sensitive fields, built once per type."""
@@ -93,6 +95,20 @@ class SharingService:
         if plan is None:
             plan = self._plans[event_type] = plan_for(self.catalogue.latest(event_type).definition)
         return plan
+
+    def _split_fields(self, event_type: str) -> tuple[Split, ...]:
+        """The fields split out of a JSON source by data class (e.g. DASH answers)."""
+        splits = self._splits.get(event_type)
+        if splits is None:
+            definition = self.catalogue.latest(event_type).definition
+            splits = self._splits[event_type] = splits_for(definition)
+        return splits
+
+    def _split(self, event: Event) -> Event:
+        splits = self._split_fields(event.event_type)
+        if not splits:
+            return event
+        return replace(event, payload=split_plain(splits, event.payload))
 
     def has_sensitive_fields(self, event_type: str) -> bool:
         return bool(self._plan(event_type).fields)
@@ -119,6 +135,7 @@ class SharingService:
 
     def encrypt_events(self, events: Sequence[Event]) -> list[Event]:
         """``encrypt_event`` for a batch, creating the keys it needs in one transaction."""
+        events = [self._split(e) for e in events]
         self.vault.prepare(self._key_pairs(events), create=True)
         return [self.encrypt_event(e) for e in events]
 
@@ -130,6 +147,7 @@ class SharingService:
         """
         if not self.has_sensitive_fields(event.event_type):
             return event
+        event = self._split(event)
         plan = self._plan(event.event_type)
 
         def refuse_tokens(path, data_class, subject_id, value):
@@ -148,7 +166,13 @@ class SharingService:
         if not self.has_sensitive_fields(event.event_type):
             return
         try:
-            verify_record(self._plan(event.event_type), event.payload, event.event_id, self.vault)
+            verify_record(
+                self._plan(event.event_type),
+                event.payload,
+                event.event_id,
+                self.vault,
+                writer_version=event.envelope.schema_version or None,
+            )
         except TamperedCiphertext as exc:
             raise EventRejected(f"tampered ciphertext: {exc}") from exc
         except (SharingError, ValueError) as exc:
@@ -177,6 +201,13 @@ class SharingService:
             may_read=lambda dc: decision(dc).allowed,
             withheld_reason=lambda dc: decision(dc).reason,
         )
+        splits = self._split_fields(event_type)
+        if splits:
+            result, also_shown = split_revealed(splits, result, decision)
+            if also_shown:
+                summary = replace(
+                    summary, decrypted=tuple(sorted(set(summary.decrypted) | also_shown))
+                )
         used = next((d.agreement for d in decisions.values() if d.agreement is not None), None)
         return Revealed(
             result,
