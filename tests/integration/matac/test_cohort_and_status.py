@@ -55,7 +55,13 @@ def test_cohort_join_and_leave_with_entry_exit_scores_and_the_average_change(mat
     assert (members[A]["change"], members[A]["percent_change"]) == (3.75, 23.08)  # 3.75/16.25
     assert members[A]["name"]["value"] == "Darren Price"
     assert members[b]["current_score"] is None
-    assert (members[b]["exit_score"], members[b]["exit_reason"]) == (11.0, "completed")
+    assert members[b]["exit_score"] == 11.0
+    assert members[b]["exit_reason"] == {
+        "status": "shown",
+        "data_class": "risk.narrative",
+        "value": "completed",
+        "reason": None,
+    }
     # Mean of 23.0769...% and -8.3333...% = 7.3718% (rounded after averaging);
     # summed scores 28.25 -> 31: +2.75, +9.73%.
     assert report.json()["measure"] == {
@@ -93,7 +99,7 @@ def test_cohort_join_and_leave_with_entry_exit_scores_and_the_average_change(mat
             "entry_score": 12.0,
             "left_on": TODAY.isoformat(),
             "exit_score": 11.0,
-            "exit_reason": "completed",
+            "exit_reason": members[b]["exit_reason"],
         }
     ]
 
