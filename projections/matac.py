@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
 )
 
 from projections.metadata import metadata
@@ -92,7 +93,7 @@ matac_cohort = Table(
     Column("left_event_id", String(64), unique=True),
     Column("left_on", Date),
     Column("exit_score", Float),
-    Column("exit_reason", String(200)),
+    Column("exit_reason", Text),  # as published: a risk.narrative token from CohortLeft v2
     Column("left_by", String(200)),
 )
 

@@ -4,8 +4,9 @@ The read model keeps each event's payload as published: structure in the clear, 
 narrative as ciphertext tokens, dates as ISO text. The fold (``services.mappa.domain.nominal``)
 wants ``datetime.date`` values and never needs a sensitive value. ``facts`` therefore keeps
 only the fields the fold documents, parses their dates, and puts ``PROTECTED`` in place of the
-two sensitive values the fold requires to be present (a level decision's ``reason`` and
-``senior_oversight_need``), so a folded state can never carry a token or a plaintext.
+sensitive values the fold requires to be present (a level decision's ``reason``,
+``decided_by`` and ``senior_oversight_need``, and why management ended), so a folded state
+can never carry a token or a plaintext.
 
 Pure: no I/O.
 """
@@ -47,7 +48,8 @@ _DATE_FIELDS = frozenset(
     {"registered_on", "effective_on", "notification_end", "held_on", "next_review_on", "ended_on"}
 )
 _SENSITIVE: dict[str, frozenset[str]] = {
-    ev.LEVEL_SET: frozenset({"reason", "senior_oversight_need"}),
+    ev.LEVEL_SET: frozenset({"reason", "decided_by", "senior_oversight_need"}),
+    ev.MANAGEMENT_ENDED: frozenset({"reason"}),  # encrypted from MappaManagementEnded v2
 }
 
 

@@ -398,7 +398,7 @@ class CategoryEntry(_Entry):
 class LevelEntry(_Entry):
     level: int
     effective_on: dt.date
-    decided_by: str
+    decided_by: ProtectedText = Field(description="who decided (mappa.minutes)")
     reason: ProtectedText
     senior_oversight_need: ProtectedText | None
     next_review_on: dt.date | None
@@ -433,7 +433,7 @@ class NominalRecord(NominalSummary):
     address: AddressRisk
     risk_management_plan: ProtectedText | None
     ended_on: dt.date | None
-    ended_reason: str | None
+    ended_reason: ProtectedText | None = Field(description="why management ended (mappa.minutes)")
     category_history: list[CategoryEntry]
     level_history: list[LevelEntry]
     reviews: list[ReviewEntry]
@@ -513,7 +513,7 @@ class NominalRecord(NominalSummary):
                             "recorded_by": "probation-tv",
                             "level": 2,
                             "effective_on": "2026-01-19",
-                            "decided_by": "MAPPA level 2 panel, chair DI Patel (tvp)",
+                            "decided_by": _WITHHELD_MINUTES,
                             "reason": _WITHHELD_MINUTES,
                             "senior_oversight_need": None,
                             "next_review_on": None,

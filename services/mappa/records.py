@@ -23,7 +23,9 @@ attend this review ...", and the ciphertext is never decrypted for them. Where t
 itself withholds the class, its reason (naming the agreement) is given instead. Onward
 sharing approved by a chair is not modelled yet. Level decision reasons and the risk
 management plan are also ``mappa.minutes`` but carry no attendance list; the agreement alone
-governs them.
+governs them, as it does who decided a level and why management ended (both ``mappa.minutes``,
+encrypted from MappaLevelSet v3 and MappaManagementEnded v2; plain text in older events is
+shown or withheld under the same rule).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from services.sharing.service import Caller
 
 PURPOSE = "mappa"
 MINUTES = "mappa.minutes"
-_SENSITIVE_TYPES = (ev.NOMINAL_REGISTERED, ev.LEVEL_SET, ev.REVIEW_HELD)
+_SENSITIVE_TYPES = (ev.NOMINAL_REGISTERED, ev.LEVEL_SET, ev.REVIEW_HELD, ev.MANAGEMENT_ENDED)
 
 
 def attendance_refusal(platform: Platform, caller: Caller, review: StoredEvent) -> str | None:
@@ -149,7 +151,7 @@ def nominal_record(
         "notification_end": state.notification_end,
         "notification_indefinite": state.notification_indefinite,
         "ended_on": state.ended_on,
-        "ended_reason": state.ended_reason,
+        "ended_reason": None,
         "category_history": [],
         "level_history": [],
         "reviews": [],
@@ -197,6 +199,8 @@ def nominal_record(
                     "outcome": p["outcome"],
                 }
             )
+        elif kind == ev.MANAGEMENT_ENDED:
+            record["ended_reason"] = p["reason"]  # the last ending is the one in force
         elif kind == ev.LEAD_AGENCY_CHANGED:
             record["lead_agency_history"].append(
                 base | {"lead_agency": p["lead_agency"], "effective_on": p["effective_on"]}
@@ -210,6 +214,8 @@ def nominal_record(
                     "effective_on": p["effective_on"],
                 }
             )
+    if state.ended_on is None:
+        record["ended_reason"] = None  # management resumed: no ending in force
     return record
 
 

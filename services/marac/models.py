@@ -210,7 +210,11 @@ class ReferralView(BaseModel):
     listed_for: list[Listing]
     actions: list[ActionView] = Field(description="actions on the case owned by your agency")
     detail: dict = Field(
-        description="the referral's fields; sensitive ones as ProtectedText (shown/withheld)"
+        description=(
+            "the referral's fields; sensitive ones as ProtectedText (shown/withheld). The DASH "
+            "answers are four JSON objects by data class: dash_answers (risk.narrative), "
+            "dash_answers_health, dash_answers_children and dash_answers_offending"
+        )
     )
 
 

@@ -214,6 +214,32 @@ def _names(
     }
 
 
+def _exit_reasons(
+    platform: Platform,
+    caller: Caller,
+    route: str,
+    memberships: list[queries.CohortMembership],
+) -> dict[str, ProtectedText]:
+    """Why each member left (by joined event id), disclosed for the caller (risk.narrative)."""
+    left = [m for m in memberships if m.left_event_id is not None and m.exit_reason is not None]
+    revealed = disclose(
+        platform,
+        caller,
+        PURPOSE,
+        route,
+        [
+            Stored(
+                "CohortLeft", m.left_event_id, {"person_id": m.person_id, "reason": m.exit_reason}
+            )
+            for m in left
+        ],
+    )
+    return {
+        m.joined_event_id: ProtectedText.model_validate(payload["reason"])
+        for m, payload in zip(left, revealed, strict=True)
+    }
+
+
 def _date_of_birth(value: Any) -> dt.date | str:
     """A disclosed date of birth as a date, or why there is none to use."""
     protected = _protected(value)
@@ -508,6 +534,7 @@ def profile(
     ]
     items += [Stored("MatacNominated", n.event_id, n.payload) for n in facts.nominations]
     revealed = disclose(platform, caller, PURPOSE, route, items)
+    exit_reasons = _exit_reasons(platform, caller, route, memberships)
     who = revealed.pop(0) if identity else {}
     born = revealed.pop(0) if facts.birth is not None else {}
     details, reasons = revealed[: len(incidents)], revealed[len(incidents) :]
@@ -593,7 +620,7 @@ def profile(
                 entry_score=_number(m.entry_score),
                 left_on=m.left_on,
                 exit_score=None if m.exit_score is None else _number(m.exit_score),
-                exit_reason=m.exit_reason,
+                exit_reason=exit_reasons.get(m.joined_event_id),
             )
             for m in memberships
         ],
@@ -812,6 +839,7 @@ def cohort(
         )
     measure = cohort_measure(entries)
     names = _names(platform, db, caller, request.url.path, [m.person_id for m in joined])
+    exit_reasons = _exit_reasons(platform, caller, request.url.path, joined)
     members = [
         CohortMember(
             person_id=m.person_id,
@@ -821,7 +849,7 @@ def cohort(
             entry_score=_number(m.entry_score),
             left_on=entry.exited_on,
             exit_score=None if entry.exited_on is None else _number(entry.latest_score),
-            exit_reason=None if entry.exited_on is None else m.exit_reason,
+            exit_reason=None if entry.exited_on is None else exit_reasons.get(m.joined_event_id),
             current_score=(
                 _number(current[m.joined_event_id]) if m.joined_event_id in current else None
             ),

@@ -461,7 +461,7 @@ class CohortMember(BaseModel):
     entry_score: float
     left_on: dt.date | None = Field(description="null while still in the cohort on the as-of date")
     exit_score: float | None
-    exit_reason: str | None
+    exit_reason: ProtectedText | None = Field(description="why they left (risk.narrative)")
     current_score: float | None = Field(description="score on the as-of date, while a member")
     latest_score: float = Field(description="the exit score, or the current score")
     change: float
@@ -501,7 +501,11 @@ class CohortReport(BaseModel):
                             "entry_score": 12.0,
                             "left_on": "2026-03-02",
                             "exit_score": 11.0,
-                            "exit_reason": "completed",
+                            "exit_reason": {
+                                "status": "shown",
+                                "data_class": "risk.narrative",
+                                "value": "completed",
+                            },
                             "current_score": None,
                             "latest_score": 11.0,
                             "change": -1.0,
@@ -594,7 +598,7 @@ class Membership(BaseModel):
     entry_score: float
     left_on: dt.date | None
     exit_score: float | None
-    exit_reason: str | None
+    exit_reason: ProtectedText | None = Field(description="why they left (risk.narrative)")
 
 
 class ProfileOut(BaseModel):

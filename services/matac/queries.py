@@ -499,6 +499,8 @@ class CohortMembership:
     left_on: dt.date | None
     exit_score: Decimal | None
     exit_reason: str | None
+    """As published: a token from CohortLeft v2 (plain text in v1 events); see exit_reasons."""
+    left_event_id: str | None = None
 
     def open_on(self, as_of: dt.date) -> bool:
         """A member on the as-of date: joined by then and not yet left."""
@@ -525,6 +527,7 @@ def memberships(
             left_on=r.left_on,
             exit_score=_decimal(r.exit_score),
             exit_reason=r.exit_reason,
+            left_event_id=r.left_event_id,
         )
         for r in conn.execute(query)
     ]

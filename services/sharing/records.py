@@ -4,6 +4,13 @@ Intake encrypts every sensitive value before an event is published; projections 
 that every token authenticates; the query side decrypts only what the caller's agreement
 allows. A withheld value is never decrypted (its key is never released), and every value
 that is shown is listed in the AccessSummary for the audit trail.
+
+Legacy plaintext: a field classified in a later schema version (`encrypted_since`) holds
+plain text in events written before that version. Verification accepts it only when the
+writer's version predates the classification; decryption treats it like a token of the
+field's data class (shown only to a caller who may read that class, withheld otherwise,
+erased once the subject is erased), so the ISA applies to old events too. Its bytes on the
+topic stay as they were written: only encryption at write time can make them shreddable.
 """
 
 from collections.abc import Callable, Mapping
@@ -19,7 +26,13 @@ from services.sharing.fields import (
     is_erased_marker,
     is_field_value,
 )
-from services.sharing.sensitive_schema import RecordPlan, map_sensitive, plan_for
+from services.sharing.sensitive_schema import (
+    RecordPlan,
+    legacy_plaintext_since,
+    map_sensitive,
+    path_pattern,
+    plan_for,
+)
 
 ERASED_REASON = "erased on request"
 
@@ -97,22 +110,34 @@ def decrypt_record(
     vault: DataKeys,
     may_read: Callable[[str], bool],
     withheld_reason: Callable[[str], str],
+    writer_version: int | None = None,
 ) -> tuple[dict[str, Any], AccessSummary]:
     """Each sensitive value becomes a Protected; raises TamperedCiphertext on a bad token.
 
     `may_read(data_class)` is asked before any key is fetched; `withheld_reason(data_class)`
-    words the refusal, naming the agreement.
+    words the refusal, naming the agreement. `writer_version` (when known) limits legacy
+    plaintext to events written before a field was classified; read models pass None, as
+    they hold only events that passed `verify_record` with the writer's version.
     """
     keys = _KeysForOneRecord(vault)
     decrypted: set[SubjectClass] = set()
     withheld: set[SubjectClass] = set()
     erased: set[SubjectClass] = set()
+    plan = plan_for(schema)
+    legacy = legacy_plaintext_since(plan)
 
     def decrypt(path: str, data_class: str, subject_id: Any, token: Any) -> Protected:
-        subject_id = _checked(path, subject_id, token)
+        plain = _legacy_plaintext(legacy, path, token, writer_version)
+        subject_id = _checked(path, subject_id, token, plain)
         if not may_read(data_class):
             withheld.add((subject_id, data_class))
             return Protected("withheld", data_class, reason=withheld_reason(data_class))
+        if plain:
+            if _is_erased(vault, subject_id):
+                erased.add((subject_id, data_class))
+                return Protected("erased", data_class, reason=ERASED_REASON)
+            decrypted.add((subject_id, data_class))
+            return Protected("shown", data_class, value=token)
         key = keys.get(path, subject_id, data_class)
         if key is None:
             erased.add((subject_id, data_class))
@@ -122,7 +147,7 @@ def decrypt_record(
         decrypted.add((subject_id, data_class))
         return Protected("shown", data_class, value=value)
 
-    result = map_sensitive(plan_for(schema), record, decrypt)
+    result = map_sensitive(plan, record, decrypt)
     summary = AccessSummary(
         tuple(sorted(decrypted)), tuple(sorted(withheld)), tuple(sorted(erased))
     )
@@ -130,20 +155,34 @@ def decrypt_record(
 
 
 def verify_record(
-    schema: Schema, record: Mapping[str, Any], event_id: str | UUID, vault: DataKeys
+    schema: Schema,
+    record: Mapping[str, Any],
+    event_id: str | UUID,
+    vault: DataKeys,
+    writer_version: int | None = None,
 ) -> None:
-    """Authenticate every token (erased subjects excepted); raise on the first bad one."""
+    """Authenticate every token (erased subjects excepted); raise on the first bad one.
+
+    Plain text is accepted only in a field classified after `writer_version`.
+    """
     keys = _KeysForOneRecord(vault)
+    plan = plan_for(schema)
+    legacy = legacy_plaintext_since(plan)
 
     def verify(path: str, data_class: str, subject_id: Any, token: Any) -> Any:
-        subject_id = _checked(path, subject_id, token)
+        plain = writer_version is not None and _legacy_plaintext(
+            legacy, path, token, writer_version
+        )
+        subject_id = _checked(path, subject_id, token, plain)
+        if plain:
+            return token
         key = keys.get(path, subject_id, data_class)
         if key is not None:
             _refuse_marker_of_living_subject(path, token)
             decrypt_field(token, key, event_id, path, data_class)
         return token
 
-    map_sensitive(plan_for(schema), record, verify)
+    map_sensitive(plan, record, verify)
 
 
 def plaintext_values(schema: Schema, record: Mapping[str, Any]) -> list[str]:
@@ -175,9 +214,24 @@ def _refuse_marker_of_living_subject(path: str, token: Any) -> None:
         raise TamperedCiphertext(f"{path}: marked erased, but its subject was not erased")
 
 
-def _checked(path: str, subject_id: Any, token: Any) -> str:
-    """Reject values that cannot have come from encrypt_record."""
-    if not is_field_value(token):
+def _legacy_plaintext(
+    legacy: Mapping[str, int], path: str, value: Any, writer_version: int | None
+) -> bool:
+    """True for plain text in a field that a version after the writer's classified."""
+    if not legacy or not isinstance(value, str) or is_field_value(value):
+        return False
+    since = legacy.get(path_pattern(path))
+    return since is not None and (writer_version is None or writer_version < since)
+
+
+def _is_erased(vault: DataKeys, subject_id: str) -> bool:
+    check = getattr(vault, "is_erased", None)
+    return bool(check(subject_id)) if check is not None else False
+
+
+def _checked(path: str, subject_id: Any, token: Any, legacy_plaintext: bool = False) -> str:
+    """Reject values that cannot have come from encrypt_record (or a pre-classification writer)."""
+    if not legacy_plaintext and not is_field_value(token):
         raise TamperedCiphertext(f"{path}: expected a field token, found a plain value")
     if not isinstance(subject_id, str) or not subject_id:
         raise TamperedCiphertext(f"{path}: the subject id beside this token is missing")

@@ -3,8 +3,11 @@
 Convention (other code depends on it): a sensitive field carries `"data_class"` and
 `"subject"` (the name of a sibling field, in the clear, that holds the data subject's id).
 Its type is `"string"`, `["null", "string"]`, or an array of strings (each item is its own
-value). Sensitive fields may sit in nested records, optional records and arrays of
-records; named types may be referenced by name after their first definition.
+value). A field that was published in the clear before it was classified also carries
+`"encrypted_since": N`, the first schema version whose writers encrypt it: events written
+with an earlier version hold its value as legacy plaintext (see `services.sharing.records`).
+Sensitive fields may sit in nested records, optional records and arrays of records; named
+types may be referenced by name after their first definition.
 
 The schema is compiled once into a plan that lists only the routes that lead to
 sensitive values; `map_sensitive` walks a record along those routes.
@@ -12,6 +15,7 @@ sensitive values; `map_sensitive` walks a record along those routes.
 
 import functools
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +23,7 @@ from typing import Any
 from services.sharing.data_classes import is_data_class
 from services.sharing.errors import SensitiveSchemaError
 
+_INDEX = re.compile(r"\[\d+\]")
 _PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 
 
@@ -32,6 +37,7 @@ class SensitiveField:
     path: str
     data_class: str
     subject_field: str
+    encrypted_since: int = 1
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class LeafPlan:
     data_class: str
     subject: str
     many: bool
+    encrypted_since: int = 1
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,16 @@ def plan_for(schema: Mapping[str, Any] | RecordPlan) -> RecordPlan:
 def sensitive_fields(schema: Mapping[str, Any] | RecordPlan) -> list[SensitiveField]:
     """Every sensitive location in the schema, in schema order."""
     return list(_patterns(plan_for(schema), ""))
+
+
+def legacy_plaintext_since(schema: Mapping[str, Any] | RecordPlan) -> dict[str, int]:
+    """Path pattern -> first encrypting version, for fields that were once in the clear."""
+    return {f.path: f.encrypted_since for f in sensitive_fields(schema) if f.encrypted_since > 1}
+
+
+def path_pattern(path: str) -> str:
+    """`perpetrators[0].name` -> `perpetrators[*].name`, to look a concrete path up."""
+    return _INDEX.sub("[*]", path)
 
 
 def map_sensitive(plan: RecordPlan, record: Mapping[str, Any], visit: Visitor) -> dict[str, Any]:
@@ -152,7 +169,12 @@ def _patterns(plan: RecordPlan | ArrayPlan, prefix: str) -> Iterator[SensitiveFi
             yield from _patterns(field.value, path)
         else:
             suffix = "[*]" if field.many else ""
-            yield SensitiveField(path + suffix, field.data_class, _join(prefix, field.subject))
+            yield SensitiveField(
+                path + suffix,
+                field.data_class,
+                _join(prefix, field.subject),
+                field.encrypted_since,
+            )
 
 
 # -- compiling schemas -----------------------------------------------------------------
@@ -269,7 +291,10 @@ class _Compiler:
                 f"{where}: a sensitive field must be a string, an optional string "
                 "or an array of strings"
             )
-        return LeafPlan(name, data_class, subject, many=shape == "many")
+        since = field.get("encrypted_since", 1)
+        if not isinstance(since, int) or isinstance(since, bool) or since < 1:
+            raise SensitiveSchemaError(f"{where}: encrypted_since must be a version number >= 1")
+        return LeafPlan(name, data_class, subject, many=shape == "many", encrypted_since=since)
 
 
 def _string_shape(schema: Any) -> str | None:

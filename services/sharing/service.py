@@ -29,6 +29,7 @@ from services.sharing.errors import SharingError, SubjectAlreadyErased, Tampered
 from services.sharing.fields import is_field_value
 from services.sharing.records import AccessSummary, decrypt_record, encrypt_record, verify_record
 from services.sharing.sensitive_schema import map_sensitive, plan_for
+from services.sharing.splits import Split, split_plain, split_revealed, splits_for
 from services.sharing.subjects import SubjectRegister
 from services.sharing.vault import KeyVault
 
@@ -106,6 +107,7 @@ class SharingService:
         self.clock = clock
         self.subjects = subjects if subjects is not None else SubjectRegister(vault.engine)
         self._plans: dict[str, Any] = {}
+        self._splits: dict[str, tuple[Split, ...]] = {}
 
     def _plan(self, event_type: str):
         """The compiled walk over an event type's sensitive fields, built once per type."""
@@ -113,6 +115,20 @@ class SharingService:
         if plan is None:
             plan = self._plans[event_type] = plan_for(self.catalogue.latest(event_type).definition)
         return plan
+
+    def _split_fields(self, event_type: str) -> tuple[Split, ...]:
+        """The fields split out of a JSON source by data class (e.g. DASH answers)."""
+        splits = self._splits.get(event_type)
+        if splits is None:
+            definition = self.catalogue.latest(event_type).definition
+            splits = self._splits[event_type] = splits_for(definition)
+        return splits
+
+    def _split(self, event: Event) -> Event:
+        splits = self._split_fields(event.event_type)
+        if not splits:
+            return event
+        return replace(event, payload=split_plain(splits, event.payload))
 
     def has_sensitive_fields(self, event_type: str) -> bool:
         return bool(self._plan(event_type).fields)
@@ -161,6 +177,7 @@ class SharingService:
 
     def encrypt_events(self, events: Sequence[Event]) -> list[Event]:
         """``encrypt_event`` for a batch, creating the keys it needs in one transaction."""
+        events = [self._split(e) for e in events]
         by_event = self._pairs_by_event(events)
         self.vault.prepare([pair for _, pairs in by_event for pair in pairs], create=True)
         encrypted = [self.encrypt_event(e) for e in events]
@@ -175,6 +192,7 @@ class SharingService:
         """
         if not self.has_sensitive_fields(event.event_type):
             return event
+        event = self._split(event)
         plan = self._plan(event.event_type)
 
         def refuse_tokens(path, data_class, subject_id, value):
@@ -193,7 +211,13 @@ class SharingService:
         if not self.has_sensitive_fields(event.event_type):
             return
         try:
-            verify_record(self._plan(event.event_type), event.payload, event.event_id, self.vault)
+            verify_record(
+                self._plan(event.event_type),
+                event.payload,
+                event.event_id,
+                self.vault,
+                writer_version=event.envelope.schema_version or None,
+            )
         except TamperedCiphertext as exc:
             raise EventRejected(f"tampered ciphertext: {exc}") from exc
         except (SharingError, ValueError) as exc:
@@ -222,6 +246,13 @@ class SharingService:
             may_read=lambda dc: decision(dc).allowed,
             withheld_reason=lambda dc: decision(dc).reason,
         )
+        splits = self._split_fields(event_type)
+        if splits:
+            result, also_shown = split_revealed(splits, result, decision)
+            if also_shown:
+                summary = replace(
+                    summary, decrypted=tuple(sorted(set(summary.decrypted) | also_shown))
+                )
         used = next((d.agreement for d in decisions.values() if d.agreement is not None), None)
         return Revealed(
             result,

@@ -92,7 +92,7 @@ def test_level_2_puts_the_first_review_16_weeks_after_registration(api):
     assert record["level_set_on"] == "2026-01-19"
     (entry,) = record["level_history"]
     assert entry["level"] == 2
-    assert entry["decided_by"] == "Level 2 panel chair"
+    assert entry["decided_by"]["value"] == "Level 2 panel chair"
     assert entry["reason"] == shown("mappa.minutes", LEVEL_2_REASON)
     assert entry["recorded_by"] == "probation-tv"
 
@@ -168,7 +168,7 @@ def test_nothing_is_accepted_after_management_ended_or_a_transfer_out(api):
     record = read(api, ended, "probation-tv")
     assert record["status"] == "ended"
     assert record["ended_on"] == "2026-05-29"
-    assert record["ended_reason"] == "Licence expired"
+    assert record["ended_reason"]["value"] == "Licence expired"
     assert record["next_review"]["status"] == "not_applicable"
     transferred = read(api, moved, "probation-tv")
     assert transferred["status"] == "transferred_out"

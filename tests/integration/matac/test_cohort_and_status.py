@@ -55,7 +55,13 @@ def test_cohort_join_and_leave_with_entry_exit_scores_and_the_average_change(mat
     assert (members[A]["change"], members[A]["percent_change"]) == (3.75, 23.08)  # 3.75/16.25
     assert members[A]["name"]["value"] == "Darren Price"
     assert members[b]["current_score"] is None
-    assert (members[b]["exit_score"], members[b]["exit_reason"]) == (11.0, "completed")
+    assert members[b]["exit_score"] == 11.0
+    assert members[b]["exit_reason"] == {
+        "status": "shown",
+        "data_class": "risk.narrative",
+        "value": "completed",
+        "reason": None,
+    }
     # Mean of 23.0769...% and -8.3333...% = 7.3718% (rounded after averaging);
     # summed scores 28.25 -> 31: +2.75, +9.73%.
     assert report.json()["measure"] == {
@@ -93,7 +99,7 @@ def test_cohort_join_and_leave_with_entry_exit_scores_and_the_average_change(mat
             "entry_score": 12.0,
             "left_on": TODAY.isoformat(),
             "exit_score": 11.0,
-            "exit_reason": "completed",
+            "exit_reason": members[b]["exit_reason"],
         }
     ]
 
@@ -193,3 +199,49 @@ def test_status_changes_take_people_out_of_and_back_into_the_ranking(matac):
     )
     assert bad_status.status_code == 422
     assert bad_status.json()["detail"][0]["loc"] == ["body", "status"]
+
+
+def test_the_migration_makes_room_for_an_encrypted_exit_reason(database_url):
+    """CohortLeft v2 encrypts the reason; the token is longer than the old 200 characters."""
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import select
+
+    from projections.database import alembic_config, make_engine
+    from projections.matac import matac_cohort
+
+    engine = make_engine(database_url, writer=True)
+    config = alembic_config(engine)
+    command.upgrade(config, "matac_0002")
+    row = {
+        "joined_event_id": "e-join",
+        "person_id": "p-1",
+        "area": "oxford",
+        "joined_on": dt.date(2026, 1, 1),
+        "entry_score": 10.0,
+        "joined_by": "u (tvp)",
+        "left_event_id": "e-left",
+        "left_on": dt.date(2026, 2, 1),
+        "exit_score": 9.0,
+        "exit_reason": "completed",  # plain text, as a CohortLeft v1 event carried it
+        "left_by": "u (tvp)",
+    }
+    with engine.begin() as conn:
+        conn.execute(matac_cohort.insert().values(row))
+
+    command.upgrade(config, "heads")
+
+    token = "enc:v1:" + "A" * 400
+    with engine.begin() as conn:
+        conn.execute(
+            matac_cohort.insert().values(
+                row | {"joined_event_id": "e-join-2", "left_event_id": "e-left-2",
+                       "exit_reason": token}
+            )
+        )  # fmt: skip
+        reasons = dict(
+            conn.execute(select(matac_cohort.c.joined_event_id, matac_cohort.c.exit_reason)).all()
+        )
+    assert reasons == {"e-join": "completed", "e-join-2": token}
+    engine.dispose()

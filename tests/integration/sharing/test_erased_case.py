@@ -8,6 +8,7 @@ encrypt (no key may ever be made for an erased subject) and answered 500.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -67,7 +68,7 @@ def test_later_actions_on_a_case_whose_subject_was_erased_work(api):
             "case_id": case_id,
             "assessed_on": today,
             "dash_form": "SafeLives DASH 2009",
-            "dash_answers": "yes to 20 of 27",
+            "dash_answers": json.dumps({"strangulation": "yes", "depressed_or_suicidal": "yes"}),
             "dash_score": 20,
             "risk_level": "HIGH",
             "narrative": "Escalating since the last referral",

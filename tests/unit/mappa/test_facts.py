@@ -28,12 +28,12 @@ def test_registration_keeps_structure_and_drops_identity():
     }
 
 
-def test_level_reason_is_replaced_and_absent_optionals_stay_absent():
+def test_level_reason_and_decider_are_replaced_and_absent_optionals_stay_absent():
     payload = {
         "nominal_id": "N1",
         "level": 3,
         "effective_on": "2026-03-02",
-        "decided_by": "chair",
+        "decided_by": "enc:v1:DDDD",
         "reason": "enc:v1:CCCC",
         "senior_oversight_need": None,
     }
@@ -41,9 +41,18 @@ def test_level_reason_is_replaced_and_absent_optionals_stay_absent():
         "type": "MappaLevelSet",
         "level": 3,
         "effective_on": date(2026, 3, 2),
-        "decided_by": "chair",
+        "decided_by": PROTECTED,
         "reason": PROTECTED,
         "senior_oversight_need": None,
+    }
+
+
+def test_why_management_ended_is_replaced():
+    payload = {"nominal_id": "N1", "ended_on": "2027-03-03", "reason": "enc:v1:EEEE"}
+    assert facts("MappaManagementEnded", payload) == {
+        "type": "MappaManagementEnded",
+        "ended_on": date(2027, 3, 3),
+        "reason": PROTECTED,
     }
 
 
