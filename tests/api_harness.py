@@ -7,6 +7,7 @@ model (events partners put straight on a topic, dead letters), deterministically
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from fastapi.testclient import TestClient
@@ -41,3 +42,28 @@ class ApiHarness:
         for projector in self.projectors.values():
             projector.close()
         self.client.close()
+
+
+PASSWORD = "correct-horse-battery"
+"""The password of the people ``with_people`` adds."""
+
+
+def with_people(api: ApiHarness) -> ApiHarness:
+    """The harness with two people who can sign in to the pages: a chair and an IDVA."""
+    api.platform.accounts.add("chair", "marac-coord", "coordinator", PASSWORD)
+    api.platform.accounts.add("idva", "idva-oxon", "referrer", PASSWORD)
+    return api
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def try_sign_in(client: TestClient, username: str, password: str = PASSWORD):
+    """Post the sign-in form as a browser would (CSRF token from the page first)."""
+    page = client.get("/sign-in")
+    return client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_token(page.text), "username": username, "password": password},
+        follow_redirects=False,
+    )

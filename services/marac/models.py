@@ -120,9 +120,7 @@ class ReferralRequest(Strict):
             )
         return self
 
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
+    model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
         json_schema_extra={
             "examples": [
                 {
@@ -241,9 +239,7 @@ class MeetingRequest(Strict):
         examples=["Tandem went live after this meeting; recorded from the chair's minutes"],
     )
 
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
+    model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
         json_schema_extra={
             "examples": [
                 {
@@ -286,9 +282,7 @@ class PublishRequest(Strict):
         examples=["New incident overnight; the chair agreed to hear the case today"],
     )
 
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
+    model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
         json_schema_extra={"examples": [{}, {"late_case_ids": ["c-17aa0469c0"]}]},
     )
 
@@ -344,9 +338,7 @@ class ActionRequest(Strict):
     description: str = Field(min_length=3, examples=["Fit a lock change and a sanctuary scheme"])
     due_date: IsoDate = Field(examples=["2026-12-24"])
 
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
+    model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
         json_schema_extra={
             "examples": [
                 {
@@ -368,9 +360,7 @@ class ActionStatusRequest(Strict):
     )
     note: str | None = None
 
-    model_config = ConfigDict(
-        extra="forbid",
-        str_strip_whitespace=True,
+    model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
         json_schema_extra={
             "examples": [
                 {"status": "done", "note": "Locks changed on 3 December"},

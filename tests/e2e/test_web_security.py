@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from services.intake.accounts import Accounts, hash_password, password_matches
-
-PASSWORD = "correct-horse-battery"
+from tests.api_harness import PASSWORD, try_sign_in, with_people
+from tests.api_harness import csrf_token as token
 
 
 @pytest.fixture
 def web(api):
-    accounts = Accounts(api.platform.settings.vault_database_url)
-    accounts.add("chair", "marac-coord", "coordinator", PASSWORD)
-    accounts.add("idva", "idva-oxon", "referrer", PASSWORD)
-    accounts.close()
-    return api
-
-
-def token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return with_people(api)
 
 
 def sign_in(client, username: str) -> None:
-    page = client.get("/sign-in")
-    response = client.post(
-        "/sign-in",
-        data={"csrf_token": token(page.text), "username": username, "password": PASSWORD},
-        follow_redirects=False,
-    )
+    response = try_sign_in(client, username)
     assert response.status_code == 303, response.text
 
 

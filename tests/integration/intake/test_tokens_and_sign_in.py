@@ -7,43 +7,25 @@ survived sign-out and account changes, and 50 wrong passwords in a row were all 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import stat
 import time
 
 import pytest
 
-from services.intake.accounts import Accounts
 from services.intake.sign_in_throttle import ACCOUNT, ADDRESS, FailureCount
 from services.intake.tokens import TokenClaims, Tokens
 from services.kernel import store
+from tests.api_harness import PASSWORD, try_sign_in, with_people
+from tests.api_harness import csrf_token as csrf
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct-horse-battery"
 READ = "/api/marac/meetings"  # any role may read it: 200 with a good token
 
 
 @pytest.fixture
 def web(api):
-    accounts = Accounts(api.platform.settings.vault_database_url)
-    accounts.add("chair", "marac-coord", "coordinator", PASSWORD)
-    accounts.add("idva", "idva-oxon", "referrer", PASSWORD)
-    accounts.close()
-    return api
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def try_sign_in(client, username: str, password: str):
-    page = client.get("/sign-in")
-    return client.post(
-        "/sign-in",
-        data={"csrf_token": csrf(page.text), "username": username, "password": password},
-        follow_redirects=False,
-    )
+    return with_people(api)
 
 
 def api_read(api, token: str) -> int:
