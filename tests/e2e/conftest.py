@@ -49,6 +49,7 @@ USERS = {
     "chair": ("marac-coord", "coordinator"),
     "analyst": ("tvp", "analyst"),
     "mappa": ("mappa-coord", "mappa_coordinator"),
+    "dpo": ("idva-oxon", "dpo"),
 }
 
 

@@ -454,3 +454,30 @@ def test_the_referral_form_offers_the_policys_areas_before_any_meeting_exists(si
     page.get_by_role("button", name="Start now").click()
     options = page.get_by_label("MARAC area").locator("option").all_inner_texts()
     assert "Oxford" in options
+
+
+def test_the_dpo_reads_the_access_trail_of_a_subject_their_agency_holds(site, page):
+    """The DPO had no page at all ("There are no pages for your role yet")."""
+    meeting_id = schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    case = refer(site.platform, "idva", yes=15)
+    victim = case["victim"]["person_id"]
+    site.sign_in(page, "chair")
+    page.goto(f"{site.url}/marac/meetings/{meeting_id}")  # the chair is shown the victim
+    page.get_by_role("button", name="Sign out").click()
+
+    site.sign_in(page, "dpo")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Access trail").click()
+    page.get_by_label("Person, case or nominal id").fill(victim)
+    page.get_by_role("button", name="Show the trail").click()
+    trail = page.get_by_test_id("access-trail")
+    expect(trail).to_contain_text("chair")
+    expect(trail).to_contain_text("Thames Valley MARAC coordination team")
+    expect(trail).to_contain_text("Victim identity")
+    check_accessibility(page, "access trail")
+    screenshot(page, "access-trail")
+
+    page.get_by_label("Person, case or nominal id").fill("p-not-ours")
+    page.get_by_role("button", name="Show the trail").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "no person, case or nominal with that id in your agency's records"
+    )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from projections.sharing import access_log, match_proposals
 from services.intake.auth import require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
+from services.intake.web.core import PageRoute, agency_name, render, require
+from services.intake.web.referral_form import Errors
 from services.kernel.commands import CommandSession
 from services.kernel.events import new_event
 from services.sharing.errors import SubjectAlreadyErased
@@ -220,3 +222,37 @@ def _decide_match(
     return MatchProposal.model_validate(
         {**row._mapping, "status": body.decision, "decided_by": f"{caller.user} ({caller.agency})"}
     )
+
+
+# -- the access trail as a page (the DPO's job in the browser) -------------------------------
+
+
+pages = APIRouter(route_class=PageRoute, include_in_schema=False)
+TrailReader = Annotated[Caller, Depends(require("dpo", "coordinator"))]
+
+
+@pages.get("/audit")
+def access_trail_page(request: Request, caller: TrailReader, subject_id: str = ""):
+    """Who has seen a subject's sensitive details: the same rule and scope as the API."""
+    platform = request.app.state.platform
+    subject_id = subject_id.strip()
+    context: dict = {"subject_id": subject_id, "report": None}
+    if subject_id:
+        try:
+            with platform.engine.connect() as db:
+                report = who_accessed(caller, db, platform, subject_id)
+        except HTTPException as exc:
+            if exc.status_code != status.HTTP_404_NOT_FOUND:
+                raise
+            errors = Errors()
+            errors.add(
+                "subject_id",
+                "There is no person, case or nominal with that id in your agency's records",
+            )
+            context |= {"errors": errors.messages, "error_list": errors.summary()}
+            return render(request, "audit.html", context, status_code=404)
+        context["report"] = [
+            access.model_dump() | {"agency_name": agency_name(platform, access.agency)}
+            for access in report.accesses
+        ]
+    return render(request, "audit.html", context)

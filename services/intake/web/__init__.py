@@ -14,7 +14,7 @@ from services.intake.web.core import WebState
 
 
 def mount(app: FastAPI) -> None:
-    from services.intake.routers import health
+    from services.intake.routers import health, sharing
     from services.intake.web import (
         routes_auth,
         routes_mappa,
@@ -32,3 +32,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(routes_matac.router)
     app.include_router(routes_mappa.router)
     app.include_router(health.pages)
+    app.include_router(sharing.pages)

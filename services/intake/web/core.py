@@ -212,6 +212,8 @@ def navigation(caller: Caller | None, path: str) -> list[dict[str, Any]]:
         items += [("MATAC ranking", "/matac/ranking"), ("MATAC cohort", "/matac/cohort")]
     if role == "mappa_coordinator":
         items.append(("MAPPA reviews", "/mappa/reviews"))
+    if role == "dpo":
+        items.append(("Access trail", "/audit"))
     result = []
     for text, href in items:
         current = path == href or (path.startswith(href + "/") and href != "/marac/referrals")

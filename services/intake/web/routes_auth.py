@@ -86,7 +86,13 @@ TASKS = {
             "Reviews overdue and due soon, and each nominal's record.",
         ),
     ],
-    "dpo": [],
+    "dpo": [
+        (
+            "Access trail",
+            "/audit",
+            "Who has been shown a person's, case's or nominal's sensitive details, and when.",
+        ),
+    ],
 }
 
 
