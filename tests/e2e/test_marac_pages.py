@@ -164,8 +164,12 @@ def test_housing_sees_the_victims_health_withheld_and_another_agencys_case_is_40
     expect(page.get_by_test_id("victim-address")).to_contain_text("12 Cowley Road")
     health = page.get_by_test_id("victim-health")
     expect(health.locator(".govuk-tag")).to_have_text("Withheld")
-    expect(health).to_contain_text("thames-valley-da-isa")
-    expect(health).to_contain_text("victim.health")
+    # in words on the page (the codes stay in the API's reason)
+    expect(health).to_contain_text(
+        "Your agency does not receive the victim's health details for MARAC under the "
+        "Thames Valley domestic abuse, MATAC and MAPPA information sharing agreement (version 2)."
+    )
+    expect(health).not_to_contain_text("victim.health")
     expect(health).not_to_contain_text("Anxiety")
     assert "Anxiety" not in page.content()
     check_accessibility(page, "referral seen by housing")

@@ -34,6 +34,7 @@ from services.bootstrap import Platform
 from services.intake.auth import ROLES, TokenError, check_role
 from services.sharing.secret_files import read_or_create_private_file
 from services.sharing.service import Caller
+from services.sharing.wording import withheld_in_words
 
 SESSION_COOKIE = "tandem_session"
 CSRF_COOKIE = "tandem_csrf"
@@ -88,6 +89,7 @@ class WebState:
         self.assets_available = assets_available
         settings = platform.settings
         self.csrf_key = _secret(settings.csrf_secret_file)
+        _AGREEMENT_TITLES.update({a.id: a.title for a in platform.sharing.agreements.get()})
         self.draft_key = _secret(settings.draft_secret_file)
 
 
@@ -162,7 +164,18 @@ def _quarter_label(value: str) -> str:
     return f"{months.get(number, value)} {year}"
 
 
+_AGREEMENT_TITLES: dict[str, str] = {}
+"""Agreement id -> title, for the pages' withheld reasons; filled as each app starts (the
+macros that show reasons are imported without the page's context, so they cannot ask it)."""
+
+
+def _withheld_words(reason: str | None) -> str:
+    """A withheld reason in words, naming the agreement by its title (the codes stay in the API)."""
+    return withheld_in_words(reason, _AGREEMENT_TITLES) if reason else ""
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.filters["withheld_words"] = _withheld_words
 templates.env.filters["long_date"] = _long_date
 templates.env.filters["short_date"] = _short_date
 templates.env.filters["humanise"] = _humanise
