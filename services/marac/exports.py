@@ -7,6 +7,7 @@ import io
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from services.kernel.spreadsheet import SafeWriter
+from services.marac.domain.criteria import CRITERION_LABELS
 from services.marac.domain.returns import QuarterlyReturn, ReturnRow
 from services.marac.models import AgendaView
 from services.sharing.service import Caller
@@ -17,10 +18,11 @@ _templates = Environment(
 )
 
 AGENDA_COLUMNS = [
-    "position", "case_id", "late", "repeat", "last_referral_date", "dash_score", "risk_level",
-    "criteria", "referring_agency", "referral_date", "idva_allocated", "agencies_involved",
-    "children_count", "victim_name", "perpetrator_names", "outstanding_actions", "rolls_over",
+    "Position", "Case", "Late", "Repeat", "Last referral", "DASH score", "Risk level",
+    "Criteria met", "Referring agency", "Referral date", "IDVA allocated", "Agencies involved",
+    "Children", "Victim", "Person causing harm", "Open actions", "Rolls over to next meeting",
 ]  # fmt: skip
+"""Headings as the chair's spreadsheet has them: words, not field codes (the JSON keeps those)."""
 
 
 def _text(value) -> str:
@@ -28,6 +30,10 @@ def _text(value) -> str:
     if value["status"] == "shown":
         return value["value"]
     return value["status"].upper()
+
+
+def _yes_no(flag: bool | None) -> str:
+    return "" if flag is None else ("Yes" if flag else "No")
 
 
 def agenda_csv(agenda: AgendaView) -> str:
@@ -41,13 +47,14 @@ def agenda_csv(agenda: AgendaView) -> str:
         data = case.model_dump(mode="json")
         writer.writerow(
             [
-                case.position, case.case_id, case.late, case.repeat,
-                case.last_referral_date or "", case.dash_score, case.risk_level,
-                ";".join(case.criteria), case.referring_agency, case.referral_date,
-                case.idva_allocated, ";".join(case.agencies_involved), case.children_count,
+                case.position, case.case_id, _yes_no(case.late), _yes_no(case.repeat),
+                case.last_referral_date or "", case.dash_score, case.risk_level.title(),
+                "; ".join(CRITERION_LABELS.get(c, c) for c in case.criteria),
+                case.referring_agency, case.referral_date, _yes_no(case.idva_allocated),
+                "; ".join(case.agencies_involved), case.children_count,
                 _text(data["victim_name"]),
-                ";".join(_text(p) for p in data["perpetrator_names"]),
-                len(case.outstanding_actions), rolls_over,
+                "; ".join(_text(p) for p in data["perpetrator_names"]),
+                len(case.outstanding_actions), _yes_no(rolls_over),
             ]
         )  # fmt: skip
     return out.getvalue()

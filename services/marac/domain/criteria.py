@@ -28,6 +28,15 @@ class Criterion(StrEnum):
     REPEAT = "repeat"
 
 
+CRITERION_LABELS: dict[str, str] = {
+    Criterion.VISIBLE_HIGH_RISK: "Visible high risk",
+    Criterion.PROFESSIONAL_JUDGEMENT: "Professional judgement",
+    Criterion.POTENTIAL_ESCALATION: "Potential escalation",
+    Criterion.REPEAT: "Repeat",
+}
+"""How people say each criterion: the words on pages and in exports (the codes stay in the API)."""
+
+
 class CriteriaError(ValueError):
     """The referral facts contradict themselves (not a refusal)."""
 

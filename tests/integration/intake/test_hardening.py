@@ -162,3 +162,32 @@ def test_every_request_body_has_an_example_that_its_own_model_accepts(api):
                 models[name].model_validate(example)
             checked += 1
     assert checked >= 18
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_agenda_csv_is_in_words_a_chair_reads(api):
+    """It had field codes for headings and values like visible_high_risk and True."""
+    import csv
+    import io
+
+    coordinator = api.headers("marac-coord", "coordinator")
+    meeting = api.client.post(
+        "/api/marac/meetings",
+        json={"marac_area": "oxford", "meeting_date": "2099-01-08"},
+        headers=coordinator,
+    ).json()
+    refer = api.client.post(
+        "/api/marac/referrals", json=referral(yes=16), headers=api.headers("idva-oxon", "referrer")
+    )
+    assert refer.status_code == 201, refer.text
+    exported = api.client.get(
+        f"/api/marac/meetings/{meeting['meeting_id']}/agenda?format=csv&draft=true",
+        headers=coordinator,
+    )
+    _marking, headings, row = list(csv.reader(io.StringIO(exported.text)))[:3]
+    case = dict(zip(headings, row, strict=True))
+    assert headings[:3] == ["Position", "Case", "Late"]
+    assert case["Criteria met"] == "Visible high risk"
+    assert (case["Late"], case["Repeat"], case["Rolls over to next meeting"]) == ("No",) * 3
+    assert case["Risk level"] == "High"
+    assert "True" not in row and "False" not in row

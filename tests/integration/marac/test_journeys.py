@@ -307,8 +307,8 @@ def test_agenda_downloads_as_csv_and_printable_html_per_reader(api):
     rows = list(csv.reader(io.StringIO(_agenda(api, meeting["meeting_id"], format="csv").text)))
     assert rows[0] == ["# OFFICIAL-SENSITIVE"]
     header, first = rows[1], rows[2]
-    assert first[header.index("case_id")] == case["case_id"]
-    assert first[header.index("victim_name")] == "Jane Smith"
+    assert first[header.index("Case")] == case["case_id"]
+    assert first[header.index("Victim")] == "Jane Smith"
 
     html = _agenda(api, meeting["meeting_id"], format="html").text
     assert html.count("OFFICIAL-SENSITIVE") >= 2
