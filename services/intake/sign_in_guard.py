@@ -36,6 +36,11 @@ def throttle_policy(platform: Platform) -> ThrottlePolicy:
     )
 
 
+def retry_after_seconds(until: dt.datetime) -> int:
+    """Whole seconds until a lockout ends, for the ``Retry-After`` header (at least 1)."""
+    return max(1, math.ceil((until - dt.datetime.now(dt.UTC)).total_seconds()))
+
+
 class SignInGuard:
     def __init__(self, platform: Platform, address: str):
         self._platform = platform
@@ -55,12 +60,6 @@ class SignInGuard:
             if (count := self._accounts.failures(scope, subject)).locked_at(now)
         ]
         return max(ends) if ends else None
-
-    def retry_after_seconds(self, username: str) -> int:
-        until = self.locked_until(username)
-        if until is None:
-            return 0
-        return max(1, math.ceil((until - dt.datetime.now(dt.UTC)).total_seconds()))
 
     def failed(self, username: str) -> None:
         now = dt.datetime.now(dt.UTC)

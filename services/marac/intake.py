@@ -36,6 +36,11 @@ def marac_policy(platform: Platform) -> MaracPolicy:
     return load_policy(platform.policy_path("marac"))
 
 
+def policy_areas(platform: Platform) -> list[str]:
+    """The MARAC policy's areas: the only ones referrals, meetings and returns may name."""
+    return list(marac_policy(platform).areas)
+
+
 def _check_dates(request: ReferralRequest, today: dt.date) -> None:
     dates = [
         ("referral_date", request.referral_date),

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from services.health import health_report
 from services.intake.auth import OptionalCaller
+from services.intake.web.core import render
 
 router = APIRouter(tags=["health"])
 
@@ -167,8 +168,6 @@ STATE_WORDS = {
 
 @pages.get("/status")
 def status_page(request: Request):
-    from services.intake.web.core import render
-
     summary = summary_of(current_report(request))
     rows = [
         {

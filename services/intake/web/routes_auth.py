@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from services.intake.auth import TokenError, check_role
-from services.intake.sign_in_guard import SignInGuard
+from services.intake.sign_in_guard import SignInGuard, retry_after_seconds
 from services.intake.web.core import (
     PageCaller,
     PageRoute,
@@ -136,11 +136,10 @@ def sign_in(request: Request, form: PostedForm):
     platform = get_platform(request)
     guard = SignInGuard(platform, request.client.host if request.client else "unknown")
     account = None
-    status_code = 400
+    locked_until = None
     if not errors:
         locked_until = guard.locked_until(username)
         if locked_until is not None:
-            status_code = 429
             errors["username"] = (
                 "Too many failed sign-ins. Try again after "
                 f"{locked_until:%H:%M} UTC, or ask your administrator."
@@ -172,10 +171,10 @@ def sign_in(request: Request, form: PostedForm):
                 "errors": errors,
                 "error_list": [{"text": m, "href": f"#{f}"} for f, m in errors.items()],
             },
-            status_code=status_code,
+            status_code=400 if locked_until is None else 429,
         )
-        if status_code == 429:
-            response.headers["Retry-After"] = str(guard.retry_after_seconds(username))
+        if locked_until is not None:
+            response.headers["Retry-After"] = str(retry_after_seconds(locked_until))
         return response
     token = platform.tokens.for_account(account)
     response = redirect(request, target)

@@ -32,7 +32,7 @@ from services.marac import agendas, queries
 from services.marac import api as marac_api
 from services.marac.domain.agenda import ExclusionReason
 from services.marac.domain.bank_holidays import is_bank_holiday
-from services.marac.intake import marac_policy
+from services.marac.intake import marac_policy, policy_areas
 from services.marac.models import (
     ActionRequest,
     ActionStatusRequest,
@@ -49,11 +49,6 @@ Partner = Annotated[Caller, Depends(require("coordinator", "referrer", "agency_c
 
 def _areas(conn) -> list[str]:
     return sorted({m["marac_area"] for m in queries.meetings(conn)})
-
-
-def _policy_areas(platform) -> list[str]:
-    """The MARAC policy's areas: the only ones meetings and returns may name."""
-    return list(marac_policy(platform).areas)
 
 
 def _field_errors(exc: HTTPException, names: dict[str, str] | None = None) -> Errors:
@@ -120,7 +115,7 @@ def _meeting_form_context(request, values, errors: Errors | None = None) -> dict
     platform = get_platform(request)
     context: dict[str, Any] = {
         "values": values,
-        "areas": _policy_areas(platform),
+        "areas": policy_areas(platform),
         "agencies": agencies(platform),
     }
     if errors:
@@ -624,7 +619,7 @@ def quarterly_return(
     request: Request, caller: Coordinator, marac: str | None = None, quarter: str | None = None
 ):
     platform = get_platform(request)
-    areas = _policy_areas(platform)
+    areas = policy_areas(platform)
     quarters = _quarters(platform.today())
     values = {"marac": marac or "", "quarter": quarter or ""}
     if marac is None and quarter is None:

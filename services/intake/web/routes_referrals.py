@@ -28,7 +28,7 @@ from services.intake.web.core import (
 from services.intake.web.drafts import Drafts
 from services.marac import api as marac_api
 from services.marac import queries
-from services.marac.intake import ReferralRefused, marac_policy, submit_referral
+from services.marac.intake import ReferralRefused, marac_policy, policy_areas, submit_referral
 from services.sharing.service import Caller
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -41,15 +41,6 @@ BASE = "/marac/referrals"
 def drafts(request: Request) -> Drafts:
     web = request.app.state.web
     return Drafts(web.accounts, web.draft_key)
-
-
-def known_areas(platform) -> list[str]:
-    """The MARAC policy's areas: the only ones a referral may name (the API refuses others).
-
-    Once read from the meetings and referrals already held, so a new installation offered a
-    free-text box and a typo was refused only after the whole form was filled in.
-    """
-    return list(marac_policy(platform).areas)
 
 
 def party_type(platform, agency: str) -> str | None:
@@ -104,7 +95,7 @@ def start(request: Request, caller: Referrer):
 def create(request: Request, caller: Referrer, form: PostedForm):
     platform = get_platform(request)
     police = party_type(platform, caller.agency) == "police"
-    areas = known_areas(platform)
+    areas = policy_areas(platform)
     state = rf.new_state(areas[0] if len(areas) == 1 else "", "police" if police else "partner")
     draft_id = drafts(request).create(caller.user, KIND, state)
     return redirect(request, _url(draft_id, "about"))
@@ -134,7 +125,7 @@ def _show(request, template, context, values, errors: rf.Errors | None = None, o
 
 def _about_context(request, state, draft_id):
     platform = get_platform(request)
-    areas = known_areas(platform)
+    areas = policy_areas(platform)
     return _page_context(state, draft_id, "about", f"{BASE}/new") | {
         "areas": areas,
         "area_items": [(a, a.replace("-", " ").title()) for a in areas],
@@ -285,7 +276,7 @@ def save_page(request: Request, draft_id: str, page: str, caller: Referrer, form
     if page == "check":
         return _submit(request, caller, state, draft_id)
     if page == "about":
-        values, errors = rf.parse_about(form, known_areas(platform))
+        values, errors = rf.parse_about(form, policy_areas(platform))
         if errors:
             return _show(
                 request,

