@@ -14,7 +14,11 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
+
+from projections.sharing import match_proposals
 from services.bootstrap import Platform
+from services.intake import api_examples
 from services.intake.accounts import AccountError, Accounts
 from services.intake.auth import TokenError, check_role
 from services.sharing.secret_files import read_or_create_private_file
@@ -65,9 +69,11 @@ def seed(platform: Platform, say: Callable[[str], None] = print) -> None:
     if marker.exists():
         say("  (demo cases were added on an earlier start)")
         return
-    _seed_cases(platform, say)
-    _seed_matac(platform, say)
-    _seed_mappa(platform, say)
+    example_ids: dict[str, str] = {}
+    _seed_cases(platform, say, example_ids)
+    _seed_matac(platform, say, example_ids)
+    _seed_mappa(platform, say, example_ids)
+    api_examples.record_demo_ids(data_dir, example_ids)
     marker.write_text(f"demo cases added {dt.datetime.now(dt.UTC).isoformat()}\n")
 
 
@@ -112,10 +118,10 @@ def _referral(victim: str, dob: str, perpetrator: str, yes: int, children: list,
     return body
 
 
-def _seed_cases(platform: Platform, say: Callable[[str], None]) -> None:
+def _seed_cases(platform: Platform, say: Callable[[str], None], example_ids: dict) -> None:
     from services.marac import api as marac_api
     from services.marac.intake import ReferralRefused, submit_referral
-    from services.marac.models import MeetingRequest, ReferralRequest
+    from services.marac.models import ActionRequest, MeetingRequest, ReferralRequest
 
     today = platform.today()
     meeting_date = today + dt.timedelta(days=21)
@@ -188,10 +194,35 @@ def _seed_cases(platform: Platform, say: Callable[[str], None]) -> None:
         referral_id = submission.accepted.referral_id
         case_id = submission.accepted.case_id
         say(f"  referral {referral_id}: {body['victim']['name']}, case {case_id}")
+        if body["victim"]["name"] == "Amelia Demo":
+            example_ids[api_examples.CASE_ID] = case_id
+            example_ids[api_examples.REFERRAL_ID] = referral_id
+        if body["victim"]["name"] == "Grace Demo":
+            example_ids[api_examples.ERASED_SUBJECT_ID] = submission.accepted.victim.person_id
+    example_ids[api_examples.MEETING_ID] = meeting.meeting_id
+    if api_examples.CASE_ID in example_ids:
+        action = marac_api.assign_action(
+            ActionRequest(
+                case_id=example_ids[api_examples.CASE_ID],
+                meeting_id=meeting.meeting_id,
+                owner_agency="housing-oxford",
+                description="DEMO DATA: fit a lock change and a sanctuary scheme",
+                due_date=meeting_date + dt.timedelta(days=14),
+            ),
+            chair,
+            None,
+            platform,
+        )
+        example_ids[api_examples.ACTION_ID] = action.action_id
+        say(f"  action {action.action_id} for Oxford City Council housing on Amelia Demo's case")
 
 
-def _seed_matac(platform: Platform, say: Callable[[str], None]) -> None:
-    """Incidents over the last year for two suspects in Oxford, so the ranking has a shape."""
+def _seed_matac(platform: Platform, say: Callable[[str], None], example_ids: dict) -> None:
+    """Incidents over the last year for two suspects in Oxford, so the ranking has a shape.
+
+    A last incident names "Marc Demo" with Mark Demo's date of birth: a near match, so the
+    coordinator's person-matches page has a proposal to decide.
+    """
     from fastapi import HTTPException
 
     from services.matac import api as matac_api
@@ -210,6 +241,7 @@ def _seed_matac(platform: Platform, say: Callable[[str], None]) -> None:
         ("Mark Demo", 160, ["common_assault"], ["Amelia Demo", "Beth Demo"]),
         ("Kyle Demo", 40, ["harassment"], ["Chloe Demo"]),
         ("Kyle Demo", 300, ["non_crime"], ["Chloe Demo"]),
+        ("Mark Demo", 10, ["harassment"], ["Bethany Demo"]),  # Beth Demo? a near match
     ]
     recorded = 0
     for number, (suspect, days_ago, offences, victims) in enumerate(incidents, start=1):
@@ -226,15 +258,25 @@ def _seed_matac(platform: Platform, say: Callable[[str], None]) -> None:
             }
         )
         try:
-            matac_api.record_incident(body, analyst, platform, policy)
+            accepted = matac_api.record_incident(body, analyst, platform, policy)
             recorded += 1
         except HTTPException as exc:
             say(f"  demo incident refused: {exc.detail}")
+            continue
+        if suspect == "Mark Demo":
+            example_ids[api_examples.PERPETRATOR_ID] = accepted.suspect_person_id
     say(f"DEMO MATAC: {recorded} police incidents in Oxford for two fictional suspects")
+    with platform.engine.connect() as conn:
+        proposal = conn.execute(
+            select(match_proposals.c.proposal_id).where(match_proposals.c.status == "pending")
+        ).scalar()
+    if proposal:
+        example_ids[api_examples.MATCH_PROPOSAL_ID] = proposal
+        say("  Bethany Demo may be Beth Demo: a person match for the coordinator to decide")
 
 
-def _seed_mappa(platform: Platform, say: Callable[[str], None]) -> None:
-    """Two nominals at levels 1 and 2, one with its review overdue."""
+def _seed_mappa(platform: Platform, say: Callable[[str], None], example_ids: dict) -> None:
+    """Two nominals at levels 1 and 2, one with its review overdue, and one just registered."""
     from fastapi import HTTPException, Response
 
     from services.mappa import api as mappa_api
@@ -296,3 +338,28 @@ def _seed_mappa(platform: Platform, say: Callable[[str], None]) -> None:
             say(f"  demo nominal refused: {exc.detail}")
             continue
         say(f"DEMO MAPPA: {name}, category {category}, level {level} ({nominal_id})")
+    # The nominal the API reference's examples act on: registered, nothing decided yet.
+    try:
+        accepted = mappa_api.register_nominal(
+            RegisterNominalRequest.model_validate(
+                {
+                    "area": "thames-valley",
+                    "lead_agency": "probation-tv",
+                    "registered_on": api_examples.example_date(
+                        api_examples.EXAMPLE_NOMINAL_REGISTERED_ON, today
+                    ).isoformat(),
+                    "name": "Lee Demo",
+                    "date_of_birth": "1979-10-10",
+                    "index_offence": DEMO_NOTE,
+                    "risk_management_plan": DEMO_NOTE,
+                }
+            ),
+            coordinator,
+            platform,
+            Response(),
+        )
+    except HTTPException as exc:
+        say(f"  demo nominal refused: {exc.detail}")
+        return
+    example_ids[api_examples.NOMINAL_ID] = accepted.nominal_id
+    say(f"DEMO MAPPA: Lee Demo, just registered ({accepted.nominal_id})")

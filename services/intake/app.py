@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from projections.runtime import ProjectorStatus
 from services.bootstrap import Platform
-from services.intake import web
+from services.intake import api_examples, web
 from services.intake.routers import health, sharing
 from services.kernel.commands import AlreadyAnswered, IdempotencyConflict
 from services.kernel.relay import RelayStatus
@@ -52,6 +52,7 @@ def create_app(
     app.include_router(matac_api.router)
     web.mount(app)  # the web pages, and GOV.UK Frontend's assets at /assets
     _api_reference(app)
+    _demo_examples(app, platform)
     _handle_command_outcomes(app)
     _validation_errors(app)
     _api_headers(app)
@@ -108,6 +109,18 @@ def _api_reference(app: FastAPI) -> None:
             redoc_js_url="/docs-assets/redoc/redoc.standalone.js",
             with_google_fonts=False,
         )
+
+
+def _demo_examples(app: FastAPI, platform: Platform) -> None:
+    """On a demo stack, the reference's examples name the demo's records (see api_examples)."""
+    generated = app.openapi
+
+    def openapi() -> dict:
+        spec = generated()
+        ids = api_examples.demo_ids(platform.settings.data_dir)
+        return api_examples.for_demo(spec, ids, platform.today()) if ids else spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 API_HTML_POLICY = (

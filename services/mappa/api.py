@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 
+from services.intake.api_examples import NOMINAL_ID
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.downloads import csv_download
@@ -87,9 +88,7 @@ Writer = Annotated[Caller, Depends(mappa_writer)]
 
 NominalId = Annotated[
     str,
-    Path(
-        min_length=1, max_length=64, description="the nominal id", examples=["mappa-3f2a9c1b7e4d"]
-    ),
+    Path(min_length=1, max_length=64, description="the nominal id", examples=[NOMINAL_ID]),
 ]
 
 REGISTER_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from services.intake.api_examples import NOMINAL_ID
 from services.intake.models import ProtectedText
 from services.kernel.request_types import IsoDate
 
@@ -247,7 +248,7 @@ class ChangeLeadAgencyRequest(_Request):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"lead_agency": "tvp", "effective_on": "2027-03-04"}]},
+        json_schema_extra={"examples": [{"lead_agency": "tvp", "effective_on": "2026-09-07"}]},
     )
 
 
@@ -263,7 +264,7 @@ class TransferRequest(_Request):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"direction": "out", "other_area": "hampshire", "effective_on": "2026-06-01"}
+                {"direction": "in", "other_area": "hampshire", "effective_on": "2026-01-05"}
             ]
         },
     )
@@ -279,7 +280,9 @@ class EndManagementRequest(_Request):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"ended_on": "2027-03-03", "reason": "Licence expired; not category 1"}]
+            "examples": [
+                {"ended_on": "2026-11-30", "reason": "Sentence and licence ended; not category 1"}
+            ]
         },
     )
 
@@ -321,11 +324,11 @@ class CommandAccepted(BaseModel):
         "json_schema_extra": {
             "examples": [
                 {
-                    "nominal_id": "mappa-3f2a9c1b7e4d",
+                    "nominal_id": NOMINAL_ID,
                     "event_id": "7b1d3c56-2f0e-4a8e-9a43-5d2f8c1e9b70",
                     "event_type": "MappaLevelSet",
                     "nominal": {
-                        "nominal_id": "mappa-3f2a9c1b7e4d",
+                        "nominal_id": NOMINAL_ID,
                         "area": "thames-valley",
                         "status": "managed",
                         "registered_on": "2026-01-12",
@@ -444,7 +447,7 @@ class NominalRecord(NominalSummary):
         "json_schema_extra": {
             "examples": [
                 {
-                    "nominal_id": "mappa-3f2a9c1b7e4d",
+                    "nominal_id": NOMINAL_ID,
                     "area": "thames-valley",
                     "status": "managed",
                     "registered_on": "2026-01-12",
@@ -570,7 +573,7 @@ class ReviewsDue(BaseModel):
                     "due_count": 1,
                     "reviews": [
                         {
-                            "nominal_id": "mappa-3f2a9c1b7e4d",
+                            "nominal_id": NOMINAL_ID,
                             "area": "thames-valley",
                             "lead_agency": "probation-tv",
                             "level": 2,

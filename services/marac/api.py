@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection, RowMapping
 
 from services.bootstrap import Platform
+from services.intake.api_examples import ACTION_ID, MEETING_ID, REFERRAL_ID
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
@@ -51,6 +52,9 @@ router = APIRouter(prefix="/api/marac", tags=["marac"])
 
 Referrer = Annotated[Caller, Depends(require_role("referrer", "coordinator"))]
 Coordinator = Annotated[Caller, Depends(require_role("coordinator"))]
+ReferralIdPath = Annotated[str, Path(description="the referral id", examples=[REFERRAL_ID])]
+MeetingIdPath = Annotated[str, Path(description="the meeting id", examples=[MEETING_ID])]
+ActionIdPath = Annotated[str, Path(description="the action id", examples=[ACTION_ID])]
 PURPOSE = "marac"
 
 
@@ -121,7 +125,7 @@ def _listings(db: Connection, case_id: str, today: dt.date) -> list[Listing]:
     responses={404: {"description": "no such referral, or not one your agency may see"}},
 )
 def get_referral(
-    referral_id: str, caller: CurrentCaller, db: Db, platform: PlatformDep
+    referral_id: ReferralIdPath, caller: CurrentCaller, db: Db, platform: PlatformDep
 ) -> ReferralView:
     row = _visible_referral(db, caller, referral_id)
     today = platform.today()
@@ -296,7 +300,7 @@ def _meeting(db: Connection, meeting_id: str) -> RowMapping:
     },
 )
 def get_agenda(
-    meeting_id: str,
+    meeting_id: MeetingIdPath,
     caller: CurrentCaller,
     db: Db,
     platform: PlatformDep,
@@ -333,7 +337,7 @@ def get_agenda(
     ),
 )
 def publish_agenda(
-    meeting_id: str,
+    meeting_id: MeetingIdPath,
     request: PublishRequest,
     caller: Coordinator,
     platform: PlatformDep,
@@ -498,7 +502,7 @@ def _check_meeting_hears(platform: Platform, conn: Connection, meeting_id: str, 
     },
 )
 def change_action_status(
-    action_id: str,
+    action_id: ActionIdPath,
     request: ActionStatusRequest,
     caller: CurrentCaller,
     platform: PlatformDep,

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.intake.api_examples import CASE_ID, MEETING_ID
 from services.intake.models import ProtectedText
 from services.kernel.request_types import IsoDate
 from services.marac.domain.returns import EthnicityGroup, Gender
@@ -221,7 +222,7 @@ class MeetingRequest(Strict):
         min_length=1, examples=["oxford"], description="one of the MARAC policy's areas"
     )
     meeting_date: IsoDate = Field(
-        examples=["2026-12-10"],
+        examples=["2027-01-07"],
         description="one meeting per area and date; a date in the past records a meeting "
         "already held and needs `recorded_after_the_event_reason`",
     )
@@ -244,7 +245,7 @@ class MeetingRequest(Strict):
             "examples": [
                 {
                     "marac_area": "oxford",
-                    "meeting_date": "2026-12-10",
+                    "meeting_date": "2027-01-07",
                     "venue": "St Aldates police station",
                     "chair_agency": "tvp",
                 }
@@ -283,7 +284,7 @@ class PublishRequest(Strict):
     )
 
     model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
-        json_schema_extra={"examples": [{}, {"late_case_ids": ["c-17aa0469c0"]}]},
+        json_schema_extra={"examples": [{}, {"late_case_ids": [CASE_ID]}]},
     )
 
 
@@ -336,17 +337,17 @@ class ActionRequest(Strict):
     )
     owner_agency: str = Field(min_length=1, examples=["housing-oxford"])
     description: str = Field(min_length=3, examples=["Fit a lock change and a sanctuary scheme"])
-    due_date: IsoDate = Field(examples=["2026-12-24"])
+    due_date: IsoDate = Field(examples=["2027-01-21"])
 
     model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
         json_schema_extra={
             "examples": [
                 {
-                    "case_id": "c-17aa0469c0",
-                    "meeting_id": "m-35c12b812c",
+                    "case_id": CASE_ID,
+                    "meeting_id": MEETING_ID,
                     "owner_agency": "housing-oxford",
                     "description": "Fit a lock change and a sanctuary scheme",
-                    "due_date": "2026-12-24",
+                    "due_date": "2027-01-21",
                 }
             ]
         },

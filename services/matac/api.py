@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, sta
 from sqlalchemy import Connection
 
 from services.bootstrap import Platform
+from services.intake.api_examples import PERPETRATOR_ID
 from services.intake.auth import require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
@@ -92,7 +93,13 @@ Format = Annotated[
     Literal["json", "csv"], Query(alias="format", description="json (default) or csv")
 ]
 PersonId = Annotated[
-    str, Path(min_length=1, max_length=64, description="Tandem person id of the perpetrator")
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        description="Tandem person id of the perpetrator",
+        examples=[PERPETRATOR_ID],
+    ),
 ]
 AreaQuery = Annotated[
     str | None,

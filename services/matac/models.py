@@ -20,13 +20,14 @@ from pydantic import (
     model_validator,
 )
 
+from services.intake.api_examples import PERPETRATOR_ID
 from services.intake.models import ProtectedText
 from services.kernel.request_types import IsoDate
 from services.matac.domain.model import Status
 
 AREA_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 AREA_DESCRIPTION = "policing area code, lower case (e.g. oxford, reading, milton-keynes)"
-PERSON_ID = Field(min_length=1, max_length=64, examples=["p-3f2a9c1b7e4d"])
+PERSON_ID = Field(min_length=1, max_length=64, examples=[PERPETRATOR_ID])
 
 
 # -- requests ----------------------------------------------------------------------------------
@@ -135,7 +136,7 @@ class StatusIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"status": "custody", "effective_on": "2026-03-01"}]},
+        json_schema_extra={"examples": [{"status": "custody", "effective_on": "2026-12-01"}]},
     )
 
     status: Status = Field(
@@ -152,7 +153,7 @@ class NominationIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "person_id": "p-3f2a9c1b7e4d",
+                    "person_id": PERPETRATOR_ID,
                     "reason": "Tenancy enforcement under way; threats to neighbours reported.",
                 }
             ]
@@ -178,9 +179,7 @@ class CohortJoinIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [{"person_id": "p-3f2a9c1b7e4d", "joined_on": "2026-03-02"}]
-        },
+        json_schema_extra={"examples": [{"person_id": PERPETRATOR_ID, "joined_on": "2026-11-30"}]},
     )
 
     person_id: str = PERSON_ID
@@ -288,7 +287,7 @@ class RankingOut(BaseModel):
                     "rows": [
                         {
                             "rank": 1,
-                            "person_id": "p-3f2a9c1b7e4d",
+                            "person_id": PERPETRATOR_ID,
                             "name": {
                                 "status": "shown",
                                 "data_class": "perpetrator.identity",
@@ -335,7 +334,7 @@ class IncidentAccepted(BaseModel):
                 {
                     "incident_id": "TVP-2026-004417",
                     "event_id": "8d0c3c0e-6b1f-4d8e-9b7a-3f3f1f2f9a10",
-                    "suspect_person_id": "p-3f2a9c1b7e4d",
+                    "suspect_person_id": PERPETRATOR_ID,
                     "suspect_match": "new",
                     "suspect_age": 34,
                     "victim_person_ids": ["p-1c9e0a7d2b44"],
@@ -362,9 +361,9 @@ class StatusRecorded(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "person_id": "p-3f2a9c1b7e4d",
+                    "person_id": PERPETRATOR_ID,
                     "status": "custody",
-                    "effective_on": "2026-03-01",
+                    "effective_on": "2026-12-01",
                     "event_id": "1f0c3c0e-6b1f-4d8e-9b7a-3f3f1f2f9a10",
                 }
             ]
@@ -382,7 +381,7 @@ class NominationAccepted(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "person_id": "p-3f2a9c1b7e4d",
+                    "person_id": PERPETRATOR_ID,
                     "area": "oxford",
                     "nominating_agency": "housing-oxford",
                     "nominated_on": "2026-03-02",
@@ -404,7 +403,7 @@ class CohortJoinedOut(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "person_id": "p-3f2a9c1b7e4d",
+                    "person_id": PERPETRATOR_ID,
                     "area": "oxford",
                     "joined_on": "2026-03-02",
                     "entry_score": 20.0,
@@ -428,7 +427,7 @@ class CohortLeftOut(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "person_id": "p-3f2a9c1b7e4d",
+                    "person_id": PERPETRATOR_ID,
                     "joined_on": "2025-12-31",
                     "entry_score": 12.0,
                     "left_on": "2026-03-02",
@@ -490,7 +489,7 @@ class CohortReport(BaseModel):
                     "area": "oxford",
                     "members": [
                         {
-                            "person_id": "p-3f2a9c1b7e4d",
+                            "person_id": PERPETRATOR_ID,
                             "name": {
                                 "status": "shown",
                                 "data_class": "perpetrator.identity",
@@ -545,7 +544,7 @@ class HistoryOut(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "person_id": "p-3f2a9c1b7e4d",
+                    "person_id": PERPETRATOR_ID,
                     "start": "2026-01-01",
                     "end": "2026-03-02",
                     "step_days": 28,
@@ -608,7 +607,7 @@ class ProfileOut(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "person_id": "p-3f2a9c1b7e4d",
+                    "person_id": PERPETRATOR_ID,
                     "as_of": "2026-03-02",
                     "name": {
                         "status": "withheld",

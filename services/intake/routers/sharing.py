@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from projections.sharing import access_log, match_proposals
+from services.intake.api_examples import ERASED_SUBJECT_ID, MATCH_PROPOSAL_ID
 from services.intake.auth import require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.web.core import PageRoute, agency_name, render, require
@@ -83,14 +84,14 @@ class ErasureRequest(BaseModel):
         "json_schema_extra": {
             "examples": [
                 {
-                    "subject_id": "p-3f2a9c1b7e4d",
+                    "subject_id": ERASED_SUBJECT_ID,
                     "reason": "Right to erasure request ref DPO-2026-114",
                 }
             ]
         }
     }
 
-    subject_id: str = Field(min_length=1, max_length=128, examples=["p-3f2a9c1b7e4d"])
+    subject_id: str = Field(min_length=1, max_length=128, examples=[ERASED_SUBJECT_ID])
     reason: str = Field(
         min_length=3,
         max_length=1000,
@@ -185,7 +186,7 @@ class MatchDecision(BaseModel):
     responses={404: {"description": "no such proposal"}, 409: {"description": "already decided"}},
 )
 def decide_match(
-    proposal_id: str,
+    proposal_id: Annotated[str, Path(description="the proposal id", examples=[MATCH_PROPOSAL_ID])],
     body: MatchDecision,
     caller: Coordinator,
     platform: PlatformDep,
