@@ -1,8 +1,9 @@
 """The stalking screen: the 11 screening questions a "yes" to DASH stalking calls for.
 
 DOMAIN.md: a "yes" to ``stalking_or_harassment`` calls for the 11-question stalking screen
-(S-DASH style). The keys are stable, like the DASH keys; the words people read are on the
-form. Answers are yes / no / not known, as on the DASH checklist, and only yes counts.
+(S-DASH style). The keys are stable, like the DASH keys; ``STALKING_TEXT`` is how the form
+asks them and how pages list the answers. Answers are yes / no / not known, as on the DASH
+checklist, and only yes counts.
 """
 
 from __future__ import annotations
@@ -26,8 +27,39 @@ STALKING_QUESTIONS: tuple[str, ...] = (
 )
 """The 11 screening questions, in form order."""
 
+STALKING_TEXT: dict[str, str] = {
+    "very_frightened": "Is the victim very frightened?",
+    "previous_harassment": "Has the person causing harm harassed anyone before (this victim "
+    "or other victims)?",
+    "property_damaged": "Has the person causing harm ever destroyed or vandalised the "
+    "victim's property?",
+    "visits_often": "Does the person causing harm turn up at the victim's home, work or "
+    "elsewhere more than three times a week?",
+    "loitering": "Has the person causing harm loitered near the victim's home, work or other "
+    "places they go?",
+    "threats_of_violence": "Has the person causing harm threatened physical or sexual "
+    "violence during the current harassment?",
+    "third_parties_harassed": "Since the harassment began, has the person causing harm "
+    "harassed anyone else (for example family, children, friends, colleagues, a partner or "
+    "neighbours)?",
+    "violent_to_others": "Has the person causing harm been violent towards anyone during the "
+    "current stalking?",
+    "others_engaged": "Has the person causing harm got other people to help them, knowingly "
+    "or not?",
+    "substance_misuse": "Is the person causing harm known to misuse drugs or alcohol?",
+    "violent_in_past": "Is the person causing harm known to have been violent in the past "
+    "(physically or psychologically, reported or from intelligence)?",
+}
+"""How the form asks each screening question (S-DASH style), and how pages list them."""
+
 STALKING_SCREEN_QUESTION = "stalking_or_harassment"
 """The DASH question whose "yes" calls for the screen."""
+
+STALKING_OFFENDING_QUESTIONS: frozenset[str] = frozenset(
+    {"previous_harassment", "violent_to_others", "substance_misuse", "violent_in_past"}
+)
+"""Answers about the perpetrator's own history: kept under offending.detail, as the DASH
+answers on offending are (schemas/avro/referral_submitted/v3.avsc, docs/data-classes.md)."""
 
 
 class InvalidStalkingAnswer(ValueError):
