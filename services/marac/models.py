@@ -245,7 +245,9 @@ class ReferralView(BaseModel):
         description=(
             "the referral's fields; sensitive ones as ProtectedText (shown/withheld). The DASH "
             "answers are four JSON objects by data class: dash_answers (risk.narrative), "
-            "dash_answers_health, dash_answers_children and dash_answers_offending"
+            "dash_answers_health, dash_answers_children and dash_answers_offending; the "
+            "stalking screen two: stalking_screen (risk.narrative) and "
+            "stalking_screen_offending (offending.detail), null when none was asked"
         )
     )
 

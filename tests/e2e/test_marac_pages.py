@@ -387,6 +387,13 @@ def test_referring_works_without_javascript(site, browser):
         page = context.new_page()
         site.sign_in(page, "idva")
         complete_referral(page, site.url, victim="Jane Smith", yes=9)
+        draft = page.url.removesuffix("/check")
+        page.goto(f"{draft}/dash-2")  # the flags are rendered by the server too
+        flags = page.get_by_test_id("dash-flags")
+        expect(flags.locator("[data-flag-question='stalking_or_harassment']")).to_be_visible()
+        expect(flags.locator("[data-flag-question='strangulation']")).to_be_hidden()
+        page.goto(f"{draft}/check")
+        expect(page.get_by_test_id("stalking-answers")).to_contain_text("very frightened")
         page.get_by_role("link", name="Change why you are referring").click()
         page.get_by_label("Professional judgement (optional)").fill(
             "Threats to kill made to her sister last week."
