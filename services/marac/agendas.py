@@ -10,6 +10,7 @@ what the caller's agency may see under the agreement in force.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, RowMapping
@@ -29,6 +30,7 @@ from services.marac.domain.agenda import (
     diff_agendas,
 )
 from services.marac.domain.criteria import Criterion
+from services.marac.domain.stalking import STALKING_QUESTIONS
 from services.marac.intake import marac_policy
 from services.marac.models import (
     ActionView,
@@ -36,6 +38,7 @@ from services.marac.models import (
     AgendaChange,
     AgendaView,
     MeetingView,
+    StalkingScreenView,
 )
 from services.sharing.service import Caller
 
@@ -361,9 +364,27 @@ def render_items(
                 ],
                 children_names=[c["name"] for c in payload["children"]],
                 outstanding_actions=actions_by_case.get(case.case_id, []),
+                stalking_screen=stalking_screen_view(payload),
             )
         )
     return result
+
+
+def stalking_screen_view(payload: dict) -> StalkingScreenView | None:
+    """The screen's parts the caller may read, merged; the others withheld with the reason."""
+    parts = [payload.get("stalking_screen"), payload.get("stalking_screen_offending")]
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None  # no screen (or an event written before v3)
+    answers: dict[str, str] = {}
+    withheld = []
+    for part in parts:
+        if part["status"] == "shown":
+            answers.update(json.loads(part["value"] or "{}"))
+        else:
+            withheld.append(ProtectedText(**part))
+    ordered = {key: answers[key] for key in STALKING_QUESTIONS if key in answers}
+    return StalkingScreenView(answers=ordered, withheld=withheld)
 
 
 def action_view(row: RowMapping, description: dict, today: dt.date) -> ActionView:

@@ -161,6 +161,11 @@ def submit_referral(
         ],
         "dash_form": request.dash.form,
         "dash_answers": json.dumps(request.dash.answers, sort_keys=True),
+        "stalking_screen": (
+            json.dumps(request.stalking_screen.answers, sort_keys=True)
+            if request.stalking_screen
+            else None
+        ),
         "dash_score": dash.score,
         "risk_level": str(dash.risk_level),
         "criteria": [str(c) for c in decision.criteria_met],

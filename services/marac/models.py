@@ -24,6 +24,7 @@ from services.intake.api_examples import CASE_ID, MEETING_ID
 from services.intake.models import ProtectedText
 from services.kernel.request_types import IsoDate
 from services.marac.domain.returns import EthnicityGroup, Gender
+from services.marac.domain.stalking import STALKING_QUESTIONS
 
 YesNo = Literal["yes", "no"]
 YesNoUnknown = Literal["yes", "no", "not_known"]
@@ -84,6 +85,24 @@ class DashIn(Strict):
     )
 
 
+class StalkingScreenIn(Strict):
+    answers: dict[str, YesNoUnknown] = Field(
+        description=(
+            "the stalking screen a DASH stalking_or_harassment yes calls for: question key -> "
+            "yes / no / not_known; keys: " + ", ".join(STALKING_QUESTIONS)
+        ),
+        examples=[{"very_frightened": "yes", "loitering": "yes", "visits_often": "no"}],
+    )
+
+    @field_validator("answers")
+    @classmethod
+    def known_questions(cls, answers: dict[str, str]) -> dict[str, str]:
+        unknown = [key for key in answers if key not in STALKING_QUESTIONS]
+        if unknown:
+            raise ValueError(f"the stalking screen has no question(s): {', '.join(unknown)}")
+        return answers
+
+
 class PoliceIn(Strict):
     crime_reference: str | None = None
     bail_conditions: str | None = None
@@ -98,6 +117,9 @@ class ReferralRequest(Strict):
     perpetrators: list[PerpetratorIn] = Field(min_length=1)
     children: list[ChildIn] = Field(default_factory=list)
     dash: DashIn
+    stalking_screen: StalkingScreenIn | None = Field(
+        None, description="the 11 stalking screening questions, after a DASH stalking yes"
+    )
     professional_judgement_reason: str | None = Field(
         None, description="the referrer's reasoned concern, if referring on judgement"
     )
@@ -144,7 +166,19 @@ class ReferralRequest(Strict):
                     "children": [{"name": "Amy Smith", "date_of_birth": "2018-04-01"}],
                     "dash": {
                         "form": "partner",
-                        "answers": {"injury": "yes", "strangulation": "yes"},
+                        "answers": {
+                            "injury": "yes",
+                            "strangulation": "yes",
+                            "stalking_or_harassment": "yes",
+                        },
+                    },
+                    "stalking_screen": {
+                        "answers": {
+                            "very_frightened": "yes",
+                            "visits_often": "yes",
+                            "loitering": "yes",
+                            "violent_in_past": "not_known",
+                        }
                     },
                     "professional_judgement_reason": "Non-fatal strangulation last week.",
                     "victim_aware": "yes",
@@ -212,7 +246,9 @@ class ReferralView(BaseModel):
         description=(
             "the referral's fields; sensitive ones as ProtectedText (shown/withheld). The DASH "
             "answers are four JSON objects by data class: dash_answers (risk.narrative), "
-            "dash_answers_health, dash_answers_children and dash_answers_offending"
+            "dash_answers_health, dash_answers_children and dash_answers_offending; the "
+            "stalking screen two: stalking_screen (risk.narrative) and "
+            "stalking_screen_offending (offending.detail), null when none was asked"
         )
     )
 
@@ -306,8 +342,21 @@ class AgendaCase(BaseModel):
     perpetrator_names: list[ProtectedText]
     children_names: list[ProtectedText]
     outstanding_actions: list[ActionView]
+    stalking_screen: StalkingScreenView | None = Field(
+        None, description="the stalking screen, when a DASH stalking yes called for one"
+    )
     late_reason: ProtectedText | None = Field(
         None, description="why the coordinator added the case late, if a reason was given"
+    )
+
+
+class StalkingScreenView(BaseModel):
+    answers: dict[str, YesNoUnknown] = Field(
+        description="the stalking screen answers the caller may read, by question key"
+    )
+    withheld: list[ProtectedText] = Field(
+        default_factory=list,
+        description="the parts of the screen the caller may not read, with the reason",
     )
 
 

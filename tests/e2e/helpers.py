@@ -10,6 +10,7 @@ from projections.sharing import person_terms
 from services.bootstrap import Platform
 from services.marac import api as marac_api
 from services.marac import queries
+from services.marac.domain.stalking import STALKING_QUESTIONS
 from services.marac.intake import submit_referral
 from services.marac.models import ActionRequest, MeetingRequest, ReferralRequest
 from services.sharing.service import Caller
@@ -91,8 +92,14 @@ def continue_(page) -> None:
     page.get_by_role("button", name="Continue").first.click()
 
 
-def complete_referral(page, base: str, *, victim: str, yes: int, check_pages=False) -> None:
-    """From "Refer a case" to "Check your answers", as an IDVA would."""
+def complete_referral(
+    page, base: str, *, victim: str, yes: int, check_pages=False, stalking: dict | None = None
+) -> None:
+    """From "Refer a case" to "Check your answers", as an IDVA would.
+
+    The first ``yes`` DASH questions are answered yes; when they include stalking, the
+    stalking screen is answered from ``stalking`` (question key -> answer; "no" otherwise).
+    """
 
     def looked_at(name: str) -> None:
         if check_pages:
@@ -141,6 +148,13 @@ def complete_referral(page, base: str, *, victim: str, yes: int, check_pages=Fal
             choose(page, key, "yes" if PARTNER_KEYS.index(key) < yes else "no")
         if part == 2:
             looked_at("referral-6-dash")
+        continue_(page)
+
+    if PARTNER_KEYS.index("stalking_or_harassment") < yes:
+        page.wait_for_url("**/stalking")
+        for key in STALKING_QUESTIONS:
+            choose(page, key, (stalking or {}).get(key, "no"))
+        looked_at("referral-6b-stalking")
         continue_(page)
 
     page.get_by_label("Why are you referring this case?").fill(

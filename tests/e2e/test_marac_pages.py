@@ -16,6 +16,7 @@ from tests.e2e.conftest import check_accessibility, new_page, screenshot
 from tests.e2e.helpers import (
     assign_action,
     caller,
+    choose,
     complete_referral,
     fill_date,
     next_meeting_date,
@@ -386,6 +387,13 @@ def test_referring_works_without_javascript(site, browser):
         page = context.new_page()
         site.sign_in(page, "idva")
         complete_referral(page, site.url, victim="Jane Smith", yes=9)
+        draft = page.url.removesuffix("/check")
+        page.goto(f"{draft}/dash-2")  # the flags are rendered by the server too
+        flags = page.get_by_test_id("dash-flags")
+        expect(flags.locator("[data-flag-question='stalking_or_harassment']")).to_be_visible()
+        expect(flags.locator("[data-flag-question='strangulation']")).to_be_hidden()
+        page.goto(f"{draft}/check")
+        expect(page.get_by_test_id("stalking-answers")).to_contain_text("very frightened")
         page.get_by_role("link", name="Change why you are referring").click()
         page.get_by_label("Professional judgement (optional)").fill(
             "Threats to kill made to her sister last week."
@@ -485,3 +493,77 @@ def test_the_dpo_reads_the_access_trail_of_a_subject_their_agency_holds(site, pa
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "no person, case or nominal with that id in your agency's records"
     )
+
+
+def test_the_form_says_the_criteria_flags_stalking_and_asks_the_stalking_screen(
+    site, page, browser
+):
+    meeting_id = schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    site.sign_in(page, "idva")
+    complete_referral(
+        page,
+        site.url,
+        victim="Jane Smith",
+        yes=13,  # stalking yes, threats to kill and strangulation no
+        stalking={"very_frightened": "yes", "loitering": "yes", "substance_misuse": "not_known"},
+    )
+    draft = page.url.removesuffix("/check")
+
+    # the stalking screen's answers are on "check your answers", each with a change link
+    answers = page.get_by_test_id("stalking-answers")
+    expect(answers).to_contain_text("loitered near the victim's home")
+    expect(answers.locator(".govuk-summary-list__row")).to_have_count(11)
+    expect(answers.locator(".govuk-summary-list__value").nth(4)).to_have_text("Yes")
+    expect(answers.locator(".govuk-summary-list__value").nth(9)).to_have_text("Not known")
+
+    # the DASH pages flag stalking while answering, and the flags follow the answers live
+    page.goto(f"{draft}/dash-2")
+    flags = page.get_by_test_id("dash-flags")
+    expect(flags.locator("[data-flag-question='stalking_or_harassment']")).to_be_visible()
+    threats = flags.locator("[data-flag-question='threats_to_kill']")
+    expect(threats).to_be_hidden()
+    choose(page, "threats_to_kill", "yes")
+    expect(threats).to_be_visible()
+    expect(threats).to_have_text("Threats to kill")
+    choose(page, "threats_to_kill", "no")
+    expect(threats).to_be_hidden()
+    page.goto(f"{draft}/dash-1")
+    stalking = flags.locator("[data-flag-question='stalking_or_harassment']")
+    choose(page, "stalking_or_harassment", "no")
+    expect(stalking).to_be_hidden()
+    expect(flags).to_contain_text("No strangulation, threats to kill or stalking so far")
+    choose(page, "stalking_or_harassment", "yes")
+    expect(stalking).to_be_visible()
+
+    # the criteria page says, before Send, that no criterion is met and why
+    page.goto(f"{draft}/criteria")
+    words = page.get_by_test_id("criteria-words")
+    expect(words).to_contain_text("This referral meets no MARAC criterion")
+    expect(words).to_contain_text("DASH score 13 is under 14")
+    expect(words).to_contain_text("there is no professional judgement")
+    expect(words).to_contain_text("no earlier MARAC referral for this victim")
+    expect(words).to_contain_text("Add your professional judgement")
+    expect(words).to_contain_text("stalking or harassment")
+    page.get_by_label("Professional judgement (optional)").fill(
+        "Stalking: he waits outside her work every day."
+    )
+    page.get_by_role("button", name="Continue to check your answers").click()
+    page.goto(f"{draft}/criteria")
+    expect(words).to_contain_text("This referral meets 1 MARAC criterion")
+    expect(words).to_contain_text("Professional judgement (you have given your reasons)")
+    page.get_by_role("button", name="Continue to check your answers").click()
+
+    page.get_by_role("button", name="Send referral").click()
+    expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
+    case_id = page.get_by_test_id("case-reference").inner_text()
+
+    # the chair's agenda shows the screen with the case
+    chair_context, chair = new_page(browser)
+    try:
+        site.sign_in(chair, "chair")
+        chair.goto(f"{site.url}/marac/meetings/{meeting_id}")
+        screen = chair.locator(f"#case-{case_id}").get_by_test_id("stalking-screen")
+        expect(screen).to_contain_text('2 "yes" of 11 answers shown')
+        expect(screen).to_contain_text("loitered near the victim's home")
+    finally:
+        chair_context.close()

@@ -32,6 +32,7 @@ from starlette.datastructures import FormData
 
 from services.bootstrap import Platform
 from services.intake.auth import ROLES, TokenError, check_role
+from services.marac.domain.stalking import STALKING_QUESTIONS, STALKING_TEXT
 from services.sharing.secret_files import read_or_create_private_file
 from services.sharing.service import Caller
 from services.sharing.wording import withheld_in_words
@@ -185,6 +186,8 @@ templates.env.filters["quarter_label"] = _quarter_label
 templates.env.filters["offence"] = _offence
 templates.env.globals["JS_ENABLED_SCRIPT"] = JS_ENABLED_SCRIPT
 templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
+templates.env.globals["STALKING_QUESTIONS"] = STALKING_QUESTIONS
+templates.env.globals["STALKING_TEXT"] = STALKING_TEXT
 
 
 def agency_name(platform: Platform, agency: str) -> str:

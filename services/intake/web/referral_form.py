@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from services.marac.domain.dash import PARTNER_QUESTIONS, POLICE_QUESTIONS
+from services.marac.domain.stalking import STALKING_QUESTIONS, screen_needed
 from services.marac.models import ReferralRequest
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -83,6 +84,7 @@ DASH_TEXT: dict[str, str] = {
 }
 assert set(DASH_TEXT) == set(POLICE_QUESTIONS)
 
+
 DASH_PAGES = 3
 MAX_PEOPLE = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -111,6 +113,7 @@ def new_state(marac_area: str, dash_form: str) -> dict[str, Any]:
         "children": [],
         "dash_form": dash_form,
         "dash": {},
+        "stalking": {},
         "criteria": {},
         "reached_check": False,
         "accepted": None,
@@ -378,6 +381,26 @@ def parse_dash(
     return values, errors
 
 
+def parse_stalking(form: FormData) -> tuple[dict, Errors]:
+    values: dict[str, Any] = {}
+    errors = Errors()
+    for number, key in enumerate(STALKING_QUESTIONS, start=1):
+        choice(
+            form,
+            key,
+            values,
+            errors,
+            YES_NO_UNKNOWN,
+            f"Select yes, no or not known for stalking question {number}",
+        )
+    return values, errors
+
+
+def stalking_screen_due(state: dict[str, Any]) -> bool:
+    """A DASH stalking "yes" calls for the stalking screen page."""
+    return screen_needed(state["dash"])
+
+
 def parse_criteria(form: FormData, police: bool, agency_ids: set[str]) -> tuple[dict, Errors]:
     values: dict[str, Any] = {}
     errors = Errors()
@@ -452,6 +475,10 @@ def next_incomplete(state: dict[str, Any]) -> str | None:
     for page in range(1, DASH_PAGES + 1):
         if any(k not in answered for k in dash_page_keys(state["dash_form"], page)):
             return f"dash-{page}"
+    if stalking_screen_due(state):
+        screen = state.get("stalking") or {}
+        if any(k not in screen for k in STALKING_QUESTIONS):
+            return "stalking"
     if not state["criteria"].get("reason"):
         return "criteria"
     return None
@@ -516,6 +543,8 @@ def to_request(state: dict[str, Any]) -> dict[str, Any]:
         "agencies_involved": list(criteria.get("agencies_involved") or []),
         "idva_allocated": criteria.get("idva_allocated") == "yes",
     }
+    if stalking_screen_due(state) and state.get("stalking"):
+        body["stalking_screen"] = {"answers": dict(state["stalking"])}
     if state["dash_form"] == "police" and any(
         criteria.get(k) for k in ("crime_reference", "bail_conditions", "orders")
     ):
@@ -538,6 +567,8 @@ def page_for_field(field_path: str) -> tuple[str, str]:
         return "about", "referrer_" + (parts[1] if len(parts) > 1 else "name")
     if head == "dash":
         return "dash-1", "dash"
+    if head == "stalking_screen":
+        return "stalking", STALKING_QUESTIONS[0]
     if head == "marac_area":
         return "about", "marac_area"
     if head in ("criteria", "professional_judgement_reason"):

@@ -28,7 +28,18 @@ from services.intake.web.core import (
 from services.intake.web.drafts import Drafts
 from services.marac import api as marac_api
 from services.marac import queries
+from services.marac.domain.criteria import ReferralFacts, assess_criteria
+from services.marac.domain.criteria_words import (
+    FLAG_LABELS,
+    WARNING_FLAGS,
+    CriteriaWords,
+    describe_criteria,
+    warning_flags,
+)
+from services.marac.domain.dash import judgement_flags
+from services.marac.domain.stalking import STALKING_QUESTIONS, STALKING_TEXT
 from services.marac.intake import ReferralRefused, marac_policy, policy_areas, submit_referral
+from services.sharing.matching import match_person
 from services.sharing.service import Caller
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -156,7 +167,26 @@ def _person_context(state, draft_id, kind: str, number: int):
     }
 
 
-def _dash_context(state, draft_id, number: int):
+def _dash_flags(state, keys: tuple[str, ...], values: dict[str, str]) -> list[dict[str, Any]]:
+    """The strangulation / threats-to-kill / stalking flags, as answered so far.
+
+    ``elsewhere`` is a "yes" on another page, so the page's script can keep it when this
+    page's answer changes.
+    """
+    answers = dict(state["dash"]) | {k: v for k, v in values.items() if k in keys}
+    raised = set(warning_flags(k for k, a in answers.items() if a == "yes"))
+    return [
+        {
+            "question": question,
+            "label": FLAG_LABELS[flag],
+            "raised": flag in raised,
+            "elsewhere": question not in keys and state["dash"].get(question) == "yes",
+        }
+        for question, flag in WARNING_FLAGS.items()
+    ]
+
+
+def _dash_context(state, draft_id, number: int, values: dict[str, str] | None = None):
     form = state["dash_form"]
     questions = rf.dash_questions(form)
     keys = rf.dash_page_keys(form, number)
@@ -178,12 +208,67 @@ def _dash_context(state, draft_id, number: int):
         "yes_elsewhere": others,
         "yes_count": rf.dash_count(state),
         "answers": rf.YES_NO_UNKNOWN,
+        "flags": _dash_flags(state, keys, state["dash"] if values is None else values),
     }
 
 
-def _criteria_context(request, state, draft_id):
+def _stalking_context(state, draft_id):
+    return _page_context(state, draft_id, "stalking", _url(draft_id, f"dash-{rf.DASH_PAGES}")) | {
+        "questions": [(n, k, STALKING_TEXT[k]) for n, k in enumerate(STALKING_QUESTIONS, 1)],
+        "answers": rf.YES_NO_UNKNOWN,
+    }
+
+
+def _criteria_words(platform, state, values: dict[str, Any]) -> CriteriaWords:
+    """What the criteria say of this referral so far, checked as Send will check it.
+
+    The victim and perpetrators are matched as on Send (exact matches reuse the person id),
+    but nothing is recorded: the events the match would publish are dropped.
+    """
+    policy = marac_policy(platform)
+    victim = state["victim"]
+    with platform.engine.connect() as conn:
+
+        def person(role: str, name: str | None, dob) -> str:
+            return match_person(
+                conn,
+                platform.blind_index_key,
+                role=role,
+                full_name=name or None,
+                date_of_birth=rf.iso(dob),
+                agency="",
+                actor="",
+                correlation_id="",
+            ).person_id
+
+        victim_id = person("victim", victim.get("name"), victim.get("date_of_birth"))
+        perpetrator_ids = frozenset(
+            person("perpetrator", p.get("name"), p.get("date_of_birth"))
+            for p in state["perpetrators"]
+        )
+        incidents = queries.police_incident_dates(conn, victim_id)
+        prior = tuple(queries.prior_referrals(conn, victim_id))
+    reason = (values.get("professional_judgement_reason") or "").strip()
+    facts = ReferralFacts(
+        referral_date=platform.today(),
+        victim_id=victim_id,
+        perpetrator_ids=perpetrator_ids,
+        dash_score=rf.dash_count(state),
+        professional_judgement=bool(reason),
+        professional_judgement_reason=reason or None,
+        police_incident_dates=incidents,
+        prior_referrals=prior,
+    )
+    yes = frozenset(k for k, a in state["dash"].items() if a == "yes")
+    decision = assess_criteria(facts, policy.criteria)
+    return describe_criteria(facts, policy.criteria, decision, judgement_flags(yes))
+
+
+def _criteria_context(request, state, draft_id, values: dict[str, Any]):
     platform = get_platform(request)
-    return _page_context(state, draft_id, "criteria", _url(draft_id, f"dash-{rf.DASH_PAGES}")) | {
+    before = "stalking" if rf.stalking_screen_due(state) else f"dash-{rf.DASH_PAGES}"
+    return _page_context(state, draft_id, "criteria", _url(draft_id, before)) | {
+        "words": _criteria_words(platform, state, values),
         "yes_no": rf.YES_NO,
         "agencies": agencies(platform),
         "police": state["dash_form"] == "police",
@@ -256,11 +341,20 @@ def question_page(request: Request, draft_id: str, page: str, caller: Referrer):
         return _show(
             request, "referral/dash.html", _dash_context(state, draft_id, number), state["dash"]
         )
+    if page == "stalking":
+        if not rf.stalking_screen_due(state):
+            return redirect(request, _url(draft_id, "criteria"))
+        return _show(
+            request,
+            "referral/stalking.html",
+            _stalking_context(state, draft_id),
+            state.get("stalking") or {},
+        )
     if page == "criteria":
         return _show(
             request,
             "referral/criteria.html",
-            _criteria_context(request, state, draft_id),
+            _criteria_context(request, state, draft_id, state["criteria"]),
             state["criteria"],
         )
     raise HTTPException(404)
@@ -334,14 +428,28 @@ def save_page(request: Request, draft_id: str, page: str, caller: Referrer, form
         questions = rf.dash_questions(state["dash_form"])
         values, errors = rf.parse_dash(form, keys, {k: questions.index(k) + 1 for k in questions})
         if errors:
-            context = _dash_context(state, draft_id, number)
+            context = _dash_context(state, draft_id, number, values)
             context["yes_count"] = context["yes_elsewhere"] + sum(
                 1 for v in values.values() if v == "yes"
             )
             return _show(request, "referral/dash.html", context, values, errors)
         state["dash"].update(values)
         following = f"dash-{number + 1}" if number < rf.DASH_PAGES else "criteria"
+        if following == "criteria" and rf.stalking_screen_due(state):
+            following = "stalking"
         return _saved(request, caller, draft_id, state, _after(state, draft_id, following))
+    if page == "stalking":
+        values, errors = rf.parse_stalking(form)
+        if errors:
+            return _show(
+                request,
+                "referral/stalking.html",
+                _stalking_context(state, draft_id),
+                values,
+                errors,
+            )
+        state["stalking"] = values
+        return _saved(request, caller, draft_id, state, _after(state, draft_id, "criteria"))
     if page == "criteria":
         agency_ids = {a for a, _ in agencies(platform)}
         values, errors = rf.parse_criteria(form, state["dash_form"] == "police", agency_ids)
@@ -349,7 +457,7 @@ def save_page(request: Request, draft_id: str, page: str, caller: Referrer, form
             return _show(
                 request,
                 "referral/criteria.html",
-                _criteria_context(request, state, draft_id),
+                _criteria_context(request, state, draft_id, values),
                 values,
                 errors,
                 rf.CRITERIA_ORDER,
@@ -420,6 +528,12 @@ def _check_context(request, state, draft_id) -> dict[str, Any]:
         "agency_names": names,
         "can_add_perpetrator": len(state["perpetrators"]) < rf.MAX_PEOPLE,
         "can_add_child": len(state["children"]) < rf.MAX_PEOPLE,
+        "stalking_answers": [
+            (number, key, STALKING_TEXT[key], (state.get("stalking") or {}).get(key))
+            for number, key in enumerate(STALKING_QUESTIONS, 1)
+        ]
+        if rf.stalking_screen_due(state)
+        else [],
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 from services.kernel.schemas import SchemaCatalogue
 from services.kernel.settings import Settings
 from services.marac.domain.dash import POLICE_QUESTIONS
+from services.marac.domain.stalking import STALKING_OFFENDING_QUESTIONS, STALKING_QUESTIONS
 from services.sharing.errors import SensitiveSchemaError, SharingError, TamperedCiphertext
 from services.sharing.fields import is_ciphertext
 from services.sharing.records import Protected, decrypt_record, encrypt_record, verify_record
@@ -146,13 +147,24 @@ def test_split_annotations_are_checked() -> None:
 
 @pytest.mark.parametrize("event_type", ["ReferralSubmitted", "RiskAssessed"])
 def test_every_dash_question_has_exactly_one_home(event_type: str) -> None:
-    splits = splits_for(CATALOGUE.latest(event_type).definition)
+    definition = CATALOGUE.latest(event_type).definition
+    splits = [s for s in splits_for(definition) if s.source == "dash_answers"]
     assert {s.data_class for s in splits} == {"victim.health", "children", "offending.detail"}
     split_keys = [k for s in splits for k in s.keys]
     assert len(split_keys) == len(set(split_keys))
     assert set(split_keys) <= set(POLICE_QUESTIONS)
     health = next(s for s in splits if s.data_class == "victim.health")
     assert {"depressed_or_suicidal", "pregnant_or_recent_birth"} <= health.keys
+
+
+def test_the_stalking_screen_answers_on_offending_are_split_off_as_the_dash_ones_are() -> None:
+    definition = CATALOGUE.latest("ReferralSubmitted").definition
+    (split,) = [s for s in splits_for(definition) if s.source == "stalking_screen"]
+    assert split.data_class == "offending.detail"
+    assert split.keys == STALKING_OFFENDING_QUESTIONS
+    assert split.keys <= set(STALKING_QUESTIONS)
+    source = next(f for f in definition["fields"] if f["name"] == "stalking_screen")
+    assert (source["data_class"], source["subject"]) == ("risk.narrative", "case_id")
 
 
 def test_the_free_text_fields_are_classified_in_the_latest_schemas() -> None:

@@ -16,6 +16,30 @@ for (const box of document.querySelectorAll('[data-dash-count]')) {
   update()
 }
 
+// The strangulation / threats-to-kill / stalking flags on the DASH pages, kept up to date as
+// answers change (the server renders the same flags for each page without JavaScript).
+for (const box of document.querySelectorAll('[data-dash-flags]')) {
+  const form = box.closest('form')
+  const items = box.querySelectorAll('[data-flag-question]')
+  const none = box.querySelector('[data-dash-flags-none]')
+  const update = () => {
+    let any = false
+    for (const item of items) {
+      const question = item.dataset.flagQuestion
+      const inputs = form.querySelectorAll(`input[name="${question}"]`)
+      const checked = form.querySelector(`input[name="${question}"]:checked`)
+      const raised = inputs.length
+        ? Boolean(checked && checked.value === 'yes')
+        : item.dataset.flagElsewhere === 'yes'
+      item.hidden = !raised
+      any = any || raised
+    }
+    if (none) none.hidden = any
+  }
+  form.addEventListener('change', update)
+  update()
+}
+
 // A print button on the printable agenda (the browser's own print command works too).
 for (const button of document.querySelectorAll('[data-print]')) {
   button.hidden = false
