@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, st
 
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
+from services.intake.disclosure import Stored, disclose
 from services.intake.downloads import csv_download
 from services.kernel.commands import CommandSession, IdempotencyKey
 from services.kernel.events import Event
@@ -48,6 +49,8 @@ from services.mappa.models import (
     ChangeLeadAgencyRequest,
     CommandAccepted,
     EndManagementRequest,
+    ListedNominalView,
+    NominalList,
     NominalRecord,
     RecordReviewRequest,
     RegisterNominalRequest,
@@ -402,6 +405,74 @@ def get_nominal(
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no MAPPA nominal {nominal_id}")
     return record
+
+
+@router.get(
+    "/nominals",
+    response_model=NominalList,
+    summary="The nominals, filtered by area, lead agency, level and whether still managed",
+    description="Latest registered first, a page at a time. Each name is shown or withheld "
+    "per the agreement for `mappa`, and every name shown is audited. To find one person by "
+    "name, date of birth or PNC ID, use `GET /api/search`. MAPPA parties only (403 otherwise).",
+    responses={403: {"description": "the caller is no MAPPA party"}},
+)
+def list_nominals(
+    caller: CurrentCaller,
+    platform: PlatformDep,
+    db: Db,
+    area: Annotated[
+        str | None, Query(max_length=64, description="only this MAPPA area", examples=["tv"])
+    ] = None,
+    lead_agency: Annotated[
+        str | None, Query(max_length=64, description="only this lead agency", examples=["tvp"])
+    ] = None,
+    level: Annotated[int | None, Query(ge=1, le=3, description="only this level")] = None,
+    management: Annotated[
+        Literal["managed", "ended", "all"],
+        Query(
+            description="`managed` (default): still managed here; `ended`: management "
+            "ended or transferred out; `all`"
+        ),
+    ] = "managed",
+    limit: Annotated[int, Query(ge=1, le=200, description="page size")] = 50,
+    offset: Annotated[int, Query(ge=0, description="nominals to skip")] = 0,
+) -> NominalList:
+    mappa_reader(caller, platform)
+    policy = intake.mappa_policy(platform)
+    total, listed = queries.nominal_list(
+        db,
+        policy,
+        area=area,
+        lead_agency=lead_agency,
+        level=level,
+        managed={"managed": True, "ended": False}.get(management),
+        limit=limit,
+        offset=offset,
+    )
+    names = disclose(
+        platform,
+        caller,
+        records.PURPOSE,
+        "GET /api/mappa/nominals",
+        [
+            Stored(
+                n.registration.event_type,
+                n.registration.event_id,
+                {"nominal_id": n.state.nominal_id, "name": n.registration.payload.get("name")},
+            )
+            for n in listed
+        ],
+    )
+    today = platform.today()
+    return NominalList(
+        total=total,
+        limit=limit,
+        offset=offset,
+        nominals=[
+            ListedNominalView(**records.summary(n.state, policy, today), name=shown["name"])
+            for n, shown in zip(listed, names, strict=True)
+        ],
+    )
 
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -315,6 +315,21 @@ class NominalSummary(BaseModel):
     next_review: NextReview
 
 
+class ListedNominalView(NominalSummary):
+    """A nominal in the list: its structure and its name, shown or withheld."""
+
+    name: ProtectedText
+
+
+class NominalList(BaseModel):
+    """One page of nominals, latest registered first."""
+
+    total: int = Field(description="how many nominals match the filter, all pages")
+    limit: int
+    offset: int
+    nominals: list[ListedNominalView]
+
+
 class CommandAccepted(BaseModel):
     """The event recorded, and the nominal as it stands after it."""
 

@@ -88,3 +88,29 @@ def test_a_near_name_match_is_no_duplicate_and_nothing_is_indexed_in_the_clear(a
     assert {r.variant for r in rows} >= {"exact", "name", "pnc_id", "visor_reference"}
     assert {r.role for r in rows} == {"nominal"}
     assert all("jones" not in r.digest.lower() and "0431123" not in r.digest for r in rows)
+
+
+def test_the_nominal_list_filters_and_shows_each_name_under_the_agreement(api):
+    set_today(api, dt.date(2026, 2, 1))
+    first = register(api, registered_on="2026-01-05")
+    second = register(api, **(OTHER_PERSON | {"lead_agency": "tvp"}))
+
+    def listed(who=("probation-tv", "mappa_coordinator"), **params):
+        response = api.client.get("/api/mappa/nominals", params=params, headers=api.headers(*who))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    everyone = listed()
+    assert everyone["total"] == 2
+    assert [n["nominal_id"] for n in everyone["nominals"]] == [second, first]  # latest first
+    assert [n["name"]["value"] for n in everyone["nominals"]] == ["Paul Other", "Mark Jones"]
+    assert [n["nominal_id"] for n in listed(lead_agency="tvp")["nominals"]] == [second]
+    assert listed(management="ended")["total"] == 0
+    page = listed(limit=1, offset=1)
+    assert (page["total"], [n["nominal_id"] for n in page["nominals"]]) == (2, [first])
+    housing = listed(("housing-oxford", "agency_contact"))["nominals"][0]["name"]
+    assert housing["status"] == "withheld" and housing["value"] is None
+    refused = api.client.get(
+        "/api/mappa/nominals", headers=api.headers("marac-coord", "mappa_coordinator")
+    )
+    assert refused.status_code == 403
