@@ -22,6 +22,7 @@ from services.kernel.settings import PROJECT_ROOT
 from services.mappa import api as mappa_api
 from services.marac import api as marac_api
 from services.matac import api as matac_api
+from services.search import api as search_api
 
 
 def create_app(
@@ -50,6 +51,7 @@ def create_app(
     app.include_router(marac_api.router)
     app.include_router(mappa_api.router)
     app.include_router(matac_api.router)
+    app.include_router(search_api.router)
     web.mount(app)  # the web pages, and GOV.UK Frontend's assets at /assets
     _api_reference(app)
     _demo_examples(app, platform)

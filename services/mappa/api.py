@@ -20,6 +20,7 @@ Errors
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
@@ -27,9 +28,11 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, st
 from services.intake.api_examples import NOMINAL_ID
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
+from services.intake.disclosure import Stored, disclose
 from services.intake.downloads import csv_download
-from services.kernel.commands import IdempotencyKey
-from services.mappa import exports, intake, queries, records
+from services.kernel.commands import CommandSession, IdempotencyKey
+from services.kernel.events import Event
+from services.mappa import duplicates, exports, intake, queries, records
 from services.mappa.domain.commands import (
     AssignCategory,
     ChangeLeadAgency,
@@ -47,6 +50,8 @@ from services.mappa.models import (
     ChangeLeadAgencyRequest,
     CommandAccepted,
     EndManagementRequest,
+    ListedNominalView,
+    NominalList,
     NominalRecord,
     RecordReviewRequest,
     RegisterNominalRequest,
@@ -126,12 +131,17 @@ def _run(
     idempotency: IdempotencyKey | None,
     sensitive: dict[str, Any] | None = None,
     must_exist: bool = True,
+    prepare: Callable[[CommandSession], list[Event]] | None = None,
 ) -> CommandAccepted:
+    """Run the command; ``prepare`` checks current state first and gives events to add."""
     try:
         with platform.commands.begin(idempotency) as session:
+            also = prepare(session) if prepare is not None else []
             accepted = intake.execute(
                 platform, session, caller, nominal_id, command, sensitive, must_exist
             )
+            if also:
+                session.record(also)
             return session.answer(_accepted(platform, accepted))
     except intake.NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no MAPPA nominal {nominal_id}") from None
@@ -158,7 +168,9 @@ def _check_agency(platform, loc: tuple[str | int, ...], agency: str) -> None:
     summary="Register a MAPPA nominal (MappaNominalRegistered)",
     description="Opens the nominal's record in an area with a new nominal id. Identity, "
     "offence, address and plan are encrypted before publishing. Set the category and level "
-    "with the routes below.",
+    "with the routes below. A nominal with the same PNC ID, ViSOR reference, or name and date "
+    "of birth (found by keyed blind index, nothing decrypted) refuses it with 409 "
+    "`possible_duplicate` naming the existing nominal, unless `confirmed_not_duplicate`.",
     responses=REGISTER_RESPONSES,
 )
 def register_nominal(
@@ -175,6 +187,27 @@ def register_nominal(
             ("date_of_birth",), "date_of_birth must be in the past", body.date_of_birth.isoformat()
         )
     nominal_id = intake.new_nominal_id()
+    indexed = duplicates.terms(
+        platform.blind_index_key,
+        duplicates.Identity(body.name, body.date_of_birth, body.pnc_id, body.visor_reference),
+    )
+
+    def refuse_duplicates(session: CommandSession) -> list[Event]:
+        found = duplicates.possible_duplicates(session.conn, indexed)
+        if found and not body.confirmed_not_duplicate:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                detail={
+                    "rule": "possible_duplicate",
+                    "message": "possibly already registered: "
+                    + "; ".join(d.in_words() for d in found)
+                    + " (set confirmed_not_duplicate to register anyway)",
+                    "existing_nominal_ids": [d.nominal_id for d in found],
+                    "matched_on": sorted({m for d in found for m in d.matched_on}),
+                },
+            )
+        return [duplicates.index_event(caller, nominal_id, indexed)]
+
     command = RegisterNominal(
         nominal_id=nominal_id,
         area=body.area,
@@ -199,7 +232,16 @@ def register_nominal(
             "risk_management_plan",
         }
     ) | {"date_of_birth": body.date_of_birth.isoformat()}
-    result = _run(platform, caller, nominal_id, command, idempotency, sensitive, must_exist=False)
+    result = _run(
+        platform,
+        caller,
+        nominal_id,
+        command,
+        idempotency,
+        sensitive,
+        must_exist=False,
+        prepare=refuse_duplicates,
+    )
     response.headers["Location"] = f"{router.prefix}/nominals/{nominal_id}"
     return result
 
@@ -362,6 +404,74 @@ def get_nominal(
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no MAPPA nominal {nominal_id}")
     return record
+
+
+@router.get(
+    "/nominals",
+    response_model=NominalList,
+    summary="The nominals, filtered by area, lead agency, level and whether still managed",
+    description="Latest registered first, a page at a time. Each name is shown or withheld "
+    "per the agreement for `mappa`, and every name shown is audited. To find one person by "
+    "name, date of birth or PNC ID, use `GET /api/search`. MAPPA parties only (403 otherwise).",
+    responses={403: {"description": "the caller is no MAPPA party"}},
+)
+def list_nominals(
+    caller: CurrentCaller,
+    platform: PlatformDep,
+    db: Db,
+    area: Annotated[
+        str | None, Query(max_length=64, description="only this MAPPA area", examples=["tv"])
+    ] = None,
+    lead_agency: Annotated[
+        str | None, Query(max_length=64, description="only this lead agency", examples=["tvp"])
+    ] = None,
+    level: Annotated[int | None, Query(ge=1, le=3, description="only this level")] = None,
+    management: Annotated[
+        Literal["managed", "ended", "all"],
+        Query(
+            description="`managed` (default): still managed here; `ended`: management "
+            "ended or transferred out; `all`"
+        ),
+    ] = "managed",
+    limit: Annotated[int, Query(ge=1, le=200, description="page size")] = 50,
+    offset: Annotated[int, Query(ge=0, description="nominals to skip")] = 0,
+) -> NominalList:
+    mappa_reader(caller, platform)
+    policy = intake.mappa_policy(platform)
+    total, listed = queries.nominal_list(
+        db,
+        policy,
+        area=area,
+        lead_agency=lead_agency,
+        level=level,
+        managed={"managed": True, "ended": False}.get(management),
+        limit=limit,
+        offset=offset,
+    )
+    names = disclose(
+        platform,
+        caller,
+        records.PURPOSE,
+        "GET /api/mappa/nominals",
+        [
+            Stored(
+                n.registration.event_type,
+                n.registration.event_id,
+                {"nominal_id": n.state.nominal_id, "name": n.registration.payload.get("name")},
+            )
+            for n in listed
+        ],
+    )
+    today = platform.today()
+    return NominalList(
+        total=total,
+        limit=limit,
+        offset=offset,
+        nominals=[
+            ListedNominalView(**records.summary(n.state, policy, today), name=shown["name"])
+            for n, shown in zip(listed, names, strict=True)
+        ],
+    )
 
 
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {

@@ -107,6 +107,12 @@ class RegisterNominalRequest(_Request):
     risk_management_plan: LongText | None = Field(
         None, description="summary of the risk management plan (mappa.minutes)"
     )
+    confirmed_not_duplicate: bool = Field(
+        False,
+        description="register even though a nominal with the same PNC ID, ViSOR reference, or "
+        "name and date of birth exists (409 `possible_duplicate` names it otherwise): a "
+        "different person, or the same one registered again in another area",
+    )
 
     @field_validator("date_of_birth")
     @classmethod
@@ -310,6 +316,21 @@ class NominalSummary(BaseModel):
     level: int | None
     level_set_on: dt.date | None
     next_review: NextReview
+
+
+class ListedNominalView(NominalSummary):
+    """A nominal in the list: its structure and its name, shown or withheld."""
+
+    name: ProtectedText
+
+
+class NominalList(BaseModel):
+    """One page of nominals, latest registered first."""
+
+    total: int = Field(description="how many nominals match the filter, all pages")
+    limit: int
+    offset: int
+    nominals: list[ListedNominalView]
 
 
 class CommandAccepted(BaseModel):
@@ -694,6 +715,17 @@ class RuleRefusal(BaseModel):
     rule: str = Field(examples=["category1_notification_end_required"])
     message: str = Field(
         examples=["category 1 needs a notification end date or the indefinite flag"]
+    )
+    existing_nominal_ids: list[str] | None = Field(
+        None,
+        description="for `possible_duplicate`: the nominals already registered that match",
+        examples=[["mappa-3f2a9c1b7e4d"]],
+    )
+    matched_on: list[str] | None = Field(
+        None,
+        description="for `possible_duplicate`: what matched (`pnc_id`, `visor_reference`, "
+        "`exact` for name and date of birth)",
+        examples=[["pnc_id"]],
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, func, or_, select, true
 
 from projections.mappa import mappa_nominal_events, mappa_nominals
 from services.mappa.domain.nominal import NominalState, fold
@@ -83,6 +83,63 @@ def _states(conn: Connection, condition: Any, policy: MappaPolicy) -> list[Nomin
         streams.setdefault(row.nominal_id, []).append(_stored(row))
     states = (fold_events(events, policy) for events in streams.values())
     return [s for s in states if s is not None]
+
+
+@dataclass(frozen=True)
+class ListedNominal:
+    state: NominalState
+    registration: StoredEvent
+    """The MappaNominalRegistered event, which holds the (encrypted) name."""
+
+
+def nominal_list(
+    conn: Connection,
+    policy: MappaPolicy,
+    *,
+    area: str | None = None,
+    lead_agency: str | None = None,
+    level: int | None = None,
+    managed: bool | None = True,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[ListedNominal]]:
+    """How many nominals match, and one page of them, latest registered first."""
+    conditions: list[Any] = []
+    if area is not None:
+        conditions.append(mappa_nominals.c.area == area)
+    if lead_agency is not None:
+        conditions.append(mappa_nominals.c.lead_agency == lead_agency)
+    if level is not None:
+        conditions.append(mappa_nominals.c.level == level)
+    if managed is not None:
+        ended = mappa_nominals.c.management_ended_on
+        conditions.append(ended.is_(None) if managed else ended.is_not(None))
+    where = and_(true(), *conditions)
+    total = conn.execute(select(func.count()).select_from(mappa_nominals).where(where)).scalar()
+    ids = list(
+        conn.execute(
+            select(mappa_nominals.c.nominal_id)
+            .where(where)
+            .order_by(mappa_nominals.c.registered_on.desc(), mappa_nominals.c.nominal_id)
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+    )
+    rows = conn.execute(
+        select(mappa_nominal_events)
+        .where(mappa_nominal_events.c.nominal_id.in_(ids))
+        .order_by(mappa_nominal_events.c.nominal_id, mappa_nominal_events.c.position)
+    ).all()
+    streams: dict[str, list[StoredEvent]] = {}
+    for row in rows:
+        streams.setdefault(row.nominal_id, []).append(_stored(row))
+    listed = []
+    for nominal_id in ids:
+        events = streams.get(nominal_id, [])
+        state = fold_events(events, policy)
+        if state is not None:
+            listed.append(ListedNominal(state, events[0]))
+    return int(total or 0), listed
 
 
 def due_reviews(

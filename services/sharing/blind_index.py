@@ -24,6 +24,8 @@ from services.sharing.secret_files import read_or_create_private_file
 Variant = Literal["exact", "initial_surname_dob", "phonetic_dob"]
 MatchKind = Literal["exact", "near"]
 VARIANTS: Final[tuple[Variant, ...]] = ("exact", "initial_surname_dob", "phonetic_dob")
+NAME_TERM: Final = "name"
+"""The term of a name alone (``name_term``): for search, never for matching."""
 
 _KEY_BYTES = 32
 _FORMAT = "tandem-blind-index-key/v1"
@@ -85,6 +87,29 @@ def index_terms_for_full_name(
     """`index_terms` for a name given in one piece, e.g. `J. Smyth`."""
     forename, surname = split_full_name(full_name)
     return index_terms(key, forename, surname, dob)
+
+
+def name_term(key: BlindIndexKey, full_name: str) -> str:
+    """The digest of a normalised forename and surname alone, without a date of birth.
+
+    Not a matching variant (two people share a name far too often to link them on it):
+    stored beside the variants so a coordinator can search by name when no date of birth
+    is known.
+    """
+    forename, surname = split_full_name(full_name)
+    first, last = normalise_forename(forename), normalise_name(surname)
+    if not last:
+        raise ValueError("a surname is needed to index a person")
+    return key.digest("|".join(("tandem/blind/v1", NAME_TERM, first, last)))
+
+
+def reference_term(key: BlindIndexKey, kind: str, reference: str) -> str:
+    """The digest of an official reference (a PNC id, a ViSOR reference), spacing and case
+    ignored, so an encrypted reference can be looked up without decrypting every record."""
+    normalised = "".join(reference.split()).upper()
+    if not normalised:
+        raise ValueError(f"an empty {kind} cannot be indexed")
+    return key.digest("|".join(("tandem/blind/v1", kind, normalised)))
 
 
 def classify_match(

@@ -15,7 +15,16 @@ from sqlalchemy import Connection, select, tuple_
 
 from projections.sharing import person_links, person_terms
 from services.kernel.events import Event, new_event
-from services.sharing.blind_index import BlindIndexKey, index_terms_for_full_name
+from services.sharing.blind_index import (
+    NAME_TERM,
+    BlindIndexKey,
+    index_terms_for_full_name,
+    name_term,
+)
+
+NOMINAL_ROLE = "nominal"
+"""The index role of a MAPPA nominal: searchable by name and reference, never linked to a
+MARAC or MATAC person automatically (its id is a nominal id, not a person id)."""
 
 
 @dataclass(frozen=True)
@@ -34,13 +43,19 @@ def person_known(conn: Connection, person_id: str) -> bool:
     created a phantom victim who made a perpetrator look serial. An erased person's index
     entries are gone, so their id is unknown from then on.
     """
-    for table in (person_terms, person_links):
-        found = conn.execute(
-            select(table.c.person_id).where(table.c.person_id == person_id).limit(1)
+    found = conn.execute(
+        select(person_terms.c.person_id)
+        .where(person_terms.c.person_id == person_id, person_terms.c.role != NOMINAL_ROLE)
+        .limit(1)
+    ).first()
+    if found is not None:
+        return True
+    return (
+        conn.execute(
+            select(person_links.c.person_id).where(person_links.c.person_id == person_id).limit(1)
         ).first()
-        if found is not None:
-            return True
-    return False
+        is not None
+    )
 
 
 def canonical(conn: Connection, person_id: str) -> str:
@@ -68,7 +83,8 @@ def match_person(
     terms = index_terms_for_full_name(key, full_name, date_of_birth)
     rows = conn.execute(
         select(person_terms.c.person_id, person_terms.c.variant).where(
-            tuple_(person_terms.c.variant, person_terms.c.digest).in_(list(terms.items()))
+            tuple_(person_terms.c.variant, person_terms.c.digest).in_(list(terms.items())),
+            person_terms.c.role != NOMINAL_ROLE,
         )
     ).all()
     exact = sorted({r.person_id for r in rows if r.variant == "exact"})
@@ -85,7 +101,10 @@ def match_person(
             correlation_id=correlation_id,
         )
 
-    events = [event("PersonIndexed", {"person_id": new_id, "role": role, "terms": terms}, new_id)]
+    searchable = terms | {NAME_TERM: name_term(key, full_name)}
+    events = [
+        event("PersonIndexed", {"person_id": new_id, "role": role, "terms": searchable}, new_id)
+    ]
     near = sorted({r.person_id for r in rows})
     if not near:
         return PersonMatch(new_id, None, events=events)

@@ -21,6 +21,7 @@ def mount(app: FastAPI) -> None:
         routes_marac,
         routes_matac,
         routes_referrals,
+        routes_search,
     )
 
     files, found = asset_files()
@@ -31,5 +32,6 @@ def mount(app: FastAPI) -> None:
     app.include_router(routes_marac.router)
     app.include_router(routes_matac.router)
     app.include_router(routes_mappa.router)
+    app.include_router(routes_search.router)
     app.include_router(health.pages)
     app.include_router(sharing.pages)

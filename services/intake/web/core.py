@@ -227,7 +227,9 @@ def navigation(caller: Caller | None, path: str) -> list[dict[str, Any]]:
     if role == "analyst":
         items += [("MATAC ranking", "/matac/ranking"), ("MATAC cohort", "/matac/cohort")]
     if role == "mappa_coordinator":
-        items.append(("MAPPA reviews", "/mappa/reviews"))
+        items += [("MAPPA reviews", "/mappa/reviews"), ("MAPPA nominals", "/mappa/nominals")]
+    if role in ("coordinator", "analyst", "mappa_coordinator"):
+        items.append(("Search", "/search"))
     if role == "dpo":
         items.append(("Access trail", "/audit"))
     result = []

@@ -58,6 +58,11 @@ TASKS = {
         ("Quarterly return", "/marac/returns", "Download the quarterly data return."),
         ("Refer a case to MARAC", "/marac/referrals/new", "Make a referral yourself."),
         ("MATAC ranking", "/matac/ranking", "The perpetrator ranking by area."),
+        (
+            "Find a person or case",
+            "/search",
+            "By name, date of birth or reference, as the agreement lets your agency see them.",
+        ),
     ],
     "agency_contact": [
         ("MARAC meetings", "/marac/meetings", "Agendas to research before the meeting."),
@@ -78,12 +83,27 @@ TASKS = {
             "/matac/cohort",
             "Perpetrators in the cohort, with entry and exit scores.",
         ),
+        (
+            "Find a person or case",
+            "/search",
+            "By name, date of birth or reference, as the agreement lets your agency see them.",
+        ),
     ],
     "mappa_coordinator": [
         (
             "MAPPA reviews",
             "/mappa/reviews",
             "Reviews overdue and due soon, and each nominal's record.",
+        ),
+        (
+            "MAPPA nominals",
+            "/mappa/nominals",
+            "Every nominal, by area, lead agency and level; register a new nominal.",
+        ),
+        (
+            "Find a person or case",
+            "/search",
+            "By name, date of birth or reference, as the agreement lets your agency see them.",
         ),
     ],
     "dpo": [

@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import ValidationError
 
 from services.intake.web.core import (
@@ -31,7 +32,13 @@ from services.intake.web.core import (
 from services.intake.web.referral_form import Errors, check_date, date_parts, text
 from services.mappa import api as mappa_api
 from services.mappa import intake as mappa_intake
-from services.mappa.models import RecordReviewRequest, SetLevelRequest
+from services.mappa.duplicates import MATCHED_ON_WORDS
+from services.mappa.models import (
+    AREA_PATTERN,
+    RecordReviewRequest,
+    RegisterNominalRequest,
+    SetLevelRequest,
+)
 from services.sharing.service import Caller
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -91,6 +98,187 @@ def _record(request: Request, caller: Caller, nominal_id: str) -> dict[str, Any]
     return record if isinstance(record, dict) else record.model_dump(mode="json")
 
 
+MANAGEMENT = [
+    ("managed", "Still managed here"),
+    ("ended", "Ended or transferred out"),
+    ("all", "All"),
+]
+PAGE_SIZE = 50
+
+
+def _mappa_agencies(platform) -> list[tuple[str, str]]:
+    """Agencies that may lead a nominal: parties to MAPPA under the agreement in force."""
+    return [a for a in agencies(platform) if mappa_intake.mappa_party(platform, a[0]) is not None]
+
+
+@router.get("/mappa/nominals")
+def nominals(request: Request, caller: NominalCoordinator):
+    """Every nominal, filtered; a GET form so a filtered list can be kept as a link."""
+    platform = get_platform(request)
+    query = request.query_params
+    filters = {
+        "area": text(query, "area"),
+        "lead_agency": text(query, "lead_agency"),
+        "level": text(query, "level"),
+        "management": text(query, "management") or "managed",
+    }
+    if filters["level"] not in ("", "1", "2", "3") or filters["management"] not in dict(MANAGEMENT):
+        raise HTTPException(404)
+    try:
+        offset = max(0, int(text(query, "offset") or 0))
+    except ValueError:
+        raise HTTPException(404) from None
+    with platform.engine.connect() as conn:
+        listed = mappa_api.list_nominals(
+            caller=caller,
+            platform=platform,
+            db=conn,
+            area=filters["area"] or None,
+            lead_agency=filters["lead_agency"] or None,
+            level=int(filters["level"]) if filters["level"] else None,
+            management=filters["management"],
+            limit=PAGE_SIZE,
+            offset=offset,
+        )
+    kept = {k: v for k, v in filters.items() if v}
+    return render(
+        request,
+        "mappa/nominals.html",
+        {
+            "listed": listed.model_dump(mode="json"),
+            "filters": filters,
+            "lead_agencies": _mappa_agencies(platform),
+            "levels": LEVELS,
+            "management": MANAGEMENT,
+            "previous": urlencode(kept | {"offset": max(0, offset - PAGE_SIZE)})
+            if offset
+            else None,
+            "next": urlencode(kept | {"offset": offset + PAGE_SIZE})
+            if offset + PAGE_SIZE < listed.total
+            else None,
+            "agency_names": dict(agencies(platform)),
+        },
+    )
+
+
+REGISTER_ORDER = [
+    "area",
+    "lead_agency",
+    "registered_on",
+    "name",
+    "date_of_birth",
+    "pnc_id",
+    "visor_reference",
+    "probation_reference",
+    "index_offence",
+    "sentence",
+    "rosh_level",
+    "address",
+    "address_risk",
+    "risk_management_plan",
+    "confirmed_not_duplicate",
+]
+ROSH_LEVELS = [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("very_high", "Very high")]
+REGISTER_WORDS = {
+    "area": "the MAPPA area",
+    "lead_agency": "the lead agency",
+    "registered_on": "the date MAPPA management started",
+    "name": "the full name",
+    "date_of_birth": "the date of birth",
+    "index_offence": "the index offence",
+}
+
+
+def _register_page(request, values, errors: Errors | None, duplicates=None):
+    platform = get_platform(request)
+    context: dict[str, Any] = {
+        "values": values,
+        "lead_agencies": _mappa_agencies(platform),
+        "rosh_levels": ROSH_LEVELS,
+        "duplicates": duplicates or [],
+        "matched_on_words": MATCHED_ON_WORDS,
+    }
+    if errors:
+        context["errors"] = errors.messages
+        context["error_list"] = errors.summary(REGISTER_ORDER)
+    return render(request, "mappa/register.html", context, status_code=400 if errors else 200)
+
+
+@router.get("/mappa/nominals/new")
+def register_form(request: Request, caller: NominalCoordinator):
+    return _register_page(request, {"area": "thames-valley"}, None)
+
+
+@router.post("/mappa/nominals/new")
+def register_nominal(request: Request, caller: NominalCoordinator, form: PostedForm):
+    """Register, then redirect to the record (Post/Redirect/Get). A possible duplicate (same
+    PNC ID, ViSOR reference, or name and date of birth) shows the form again with the
+    existing nominals named, until the coordinator confirms it is not the same record."""
+    platform = get_platform(request)
+    today = platform.today()
+    values: dict[str, Any] = {
+        name: text(form, name)
+        for name in REGISTER_ORDER
+        if name not in ("registered_on", "date_of_birth")
+    }
+    values["registered_on"] = date_parts(form, "registered_on")
+    values["date_of_birth"] = date_parts(form, "date_of_birth")
+    errors = _LinkedErrors()
+    for name in ("area", "lead_agency", "name", "index_offence"):
+        if not values[name]:
+            verb = "Select" if name == "lead_agency" else "Enter"
+            errors.add(name, f"{verb} {REGISTER_WORDS[name]}")
+    registered, born = (
+        check_date(values[name], name, REGISTER_WORDS[name], errors, today, True)
+        for name in ("registered_on", "date_of_birth")
+    )
+    if values["area"] and not re.fullmatch(AREA_PATTERN, values["area"]):
+        errors.add("area", "Enter the area in lower-case letters, digits and hyphens")
+    if values["rosh_level"] and values["rosh_level"] not in dict(ROSH_LEVELS):
+        errors.add("rosh_level", "Select the risk of serious harm level")
+    if errors:
+        return _register_page(request, values, errors)
+    optional = ("pnc_id", "visor_reference", "probation_reference", "sentence")
+    optional += ("rosh_level", "address", "address_risk", "risk_management_plan")
+    try:
+        body = RegisterNominalRequest(
+            area=values["area"],
+            lead_agency=values["lead_agency"],
+            registered_on=registered,
+            name=values["name"],
+            date_of_birth=born,
+            index_offence=values["index_offence"],
+            confirmed_not_duplicate=values["confirmed_not_duplicate"] == "yes",
+            **{name: values[name] or None for name in optional},
+        )
+        writer = mappa_api.mappa_writer(caller, platform)
+        accepted = mappa_api.register_nominal(body, writer, platform, Response())
+    except ValidationError as exc:
+        errors = _LinkedErrors()
+        for problem in exc.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "name"
+            errors.add(name if name in REGISTER_ORDER else "name", _in_words(problem["msg"]))
+        return _register_page(request, values, errors)
+    except HTTPException as exc:
+        detail = exc.detail
+        if isinstance(detail, dict) and detail.get("rule") == "possible_duplicate":
+            errors = _LinkedErrors()
+            errors.add(
+                "confirmed_not_duplicate",
+                "This nominal may already be registered: check the records below, then "
+                "confirm this is not the same record",
+            )
+            found = [
+                {"nominal_id": nominal_id, "matched_on": detail.get("matched_on") or []}
+                for nominal_id in detail.get("existing_nominal_ids") or []
+            ]
+            return _register_page(request, values, errors, found)
+        if exc.status_code not in (409, 422):
+            raise
+        return _register_page(request, values, _problems(exc, REGISTER_ORDER))
+    return redirect(request, f"/mappa/nominals/{accepted.nominal_id}?done=registered")
+
+
 @router.get("/mappa/nominals/{nominal_id}")
 def nominal(request: Request, nominal_id: str, caller: NominalCoordinator, done: str = ""):
     platform = get_platform(request)
@@ -127,6 +315,8 @@ FIELD_WORDS = {
     "outcome": "the outcome",
     "reason": "the reason",
     "level": "the level",
+    "date_of_birth": "the date of birth",
+    "registered_on": "the date MAPPA management started",
 }
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
@@ -149,7 +339,7 @@ def _field_named(message: str, known: list[str]) -> str:
     return min(found)[1] if found else known[0]
 
 
-DATE_FIELDS = {"held_on", "effective_on", "next_review_on"}
+DATE_FIELDS = {"held_on", "effective_on", "next_review_on", "registered_on", "date_of_birth"}
 
 
 class _LinkedErrors(Errors):

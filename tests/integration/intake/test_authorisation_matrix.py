@@ -50,6 +50,7 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/api/mappa/nominals/{nominal_id}/lead-agency"): MAPPA_WRITER,
     ("POST", "/api/mappa/nominals/{nominal_id}/transfer"): MAPPA_WRITER,
     ("POST", "/api/mappa/nominals/{nominal_id}/end"): MAPPA_WRITER,
+    ("GET", "/api/mappa/nominals"): ANY_ROLE,
     ("GET", "/api/mappa/nominals/{nominal_id}"): ANY_ROLE,
     ("GET", "/api/mappa/reviews"): ANY_ROLE,
     ("GET", "/api/mappa/stats"): ANY_ROLE,
@@ -62,6 +63,7 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/api/matac/cohort"): {"analyst"},
     ("GET", "/api/matac/cohort"): {"analyst", "coordinator"},
     ("DELETE", "/api/matac/cohort/{person_id}"): {"analyst"},
+    ("GET", "/api/search"): {"coordinator", "analyst", "mappa_coordinator"},
 }
 
 AGENCY_OF_ROLE = {
@@ -201,6 +203,8 @@ AGENCY_SCOPED = [
     ("GET", "/api/marac/referrals/{referral_id}", "housing-oxford", "referrer", (404,)),
     ("GET", "/api/mappa/nominals/{nominal_id}", "idva-oxon", "referrer", (404,)),
     ("GET", "/api/mappa/nominals/{nominal_id}", "idva-oxon", "agency_contact", (404,)),
+    ("GET", "/api/mappa/nominals", "idva-oxon", "referrer", (403,)),
+    ("GET", "/api/mappa/nominals", "marac-coord", "mappa_coordinator", (403,)),
     ("GET", "/api/mappa/reviews", "idva-oxon", "referrer", (403,)),
     ("GET", "/api/mappa/stats", "idva-oxon", "referrer", (403,)),
     ("GET", "/api/matac/perpetrators/{person_id}", "housing-oxford", "referrer", (403, 404)),

@@ -47,6 +47,9 @@ def registration(**overrides: Any) -> dict[str, Any]:
 
 
 def register(api, agency: str = "probation-tv", **overrides: Any) -> str:
+    """Register a nominal; the tests register the same person many times, so each is
+    confirmed not to be a duplicate unless the caller says otherwise."""
+    overrides.setdefault("confirmed_not_duplicate", True)
     response = api.client.post(
         "/api/mappa/nominals", json=registration(**overrides), headers=writer(api, agency)
     )

@@ -105,3 +105,24 @@ def test_a_readable_key_file_is_refused(tmp_path: Path) -> None:
 def test_keys_must_be_256_bits() -> None:
     with pytest.raises(ValueError):
         BlindIndexKey(b"short")
+
+
+def test_the_name_term_ignores_case_and_titles_and_never_equals_a_matching_variant() -> None:
+    from services.sharing.blind_index import name_term
+
+    assert name_term(KEY, "Mrs JANE smith") == name_term(KEY, "Jane Smith")
+    assert name_term(KEY, "Jane Smith") != name_term(KEY, "Jane Smyth")
+    assert name_term(KEY, "Jane Smith") not in JANE.values()
+    with pytest.raises(ValueError):
+        name_term(KEY, "!!!")
+
+
+def test_a_reference_term_ignores_spacing_and_case_but_not_its_kind() -> None:
+    from services.sharing.blind_index import reference_term
+
+    pnc = reference_term(KEY, "pnc_id", "02/0431123K")
+    assert reference_term(KEY, "pnc_id", " 02/0431123k ") == pnc
+    assert reference_term(KEY, "visor_reference", "02/0431123K") != pnc
+    assert "0431123" not in pnc
+    with pytest.raises(ValueError):
+        reference_term(KEY, "pnc_id", "   ")
