@@ -544,5 +544,7 @@ def test_the_agenda_as_one_row_per_case_matches_the_csv_and_prints(site, page):
     page.emulate_media(media="print")
     assert page.get_by_role("navigation", name="Menu").is_hidden()
     assert table.is_visible()
-    pdf = page.pdf(format="A4", landscape=True)
-    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 1
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)  # the page's own @page size
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1  # marking and table together
+    width, height = map(float, re.search(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf).groups())
+    assert width > height  # landscape

@@ -123,6 +123,7 @@ def test_the_analyst_nominates_a_perpetrator_from_their_page(matac_site, page):
     assert link.get_attribute("href") == "#reason"
     assert page.title().startswith("Error: ")
     check_accessibility(page, "nominate, with errors")
+    screenshot(page, "matac-nominate")
 
     page.get_by_label("Why should the meeting review this person?").fill(
         "Housing: threats to neighbours and a new partner since January"
@@ -161,6 +162,7 @@ def test_the_analyst_adds_to_and_removes_from_the_cohort_with_a_reason(matac_sit
     )
     assert link.get_attribute("href") == "#reason"
     check_accessibility(page, "cohort remove, with errors")
+    screenshot(page, "matac-cohort-remove")
     page.get_by_label("Completed the intervention").check()
     page.get_by_role("button", name="Remove from the cohort").click()
     page.wait_for_url(re.compile(r"/matac/cohort\?done=removed$"))
