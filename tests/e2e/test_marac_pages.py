@@ -567,3 +567,66 @@ def test_the_form_says_the_criteria_flags_stalking_and_asks_the_stalking_screen(
         expect(screen).to_contain_text("loitered near the victim's home")
     finally:
         chair_context.close()
+
+
+def test_the_agenda_as_one_row_per_case_matches_the_csv_and_prints(site, page):
+    meeting_id = schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    first = refer(site.platform, "idva", victim="Jane Smith", yes=15)
+    second = refer(
+        site.platform,
+        "idva",
+        victim="Mary Jones",
+        victim_dob="1985-01-01",
+        perpetrator="Tom Brown",
+        perpetrator_dob="1980-01-01",
+        yes=18,
+    )
+    refer(site.platform, "housing", victim="Jane Smith", yes=3)  # a repeat of the first
+    assign_action(
+        site.platform,
+        first["case_id"],
+        meeting_id,
+        "housing-oxford",
+        "Lock change",
+        site.platform.today() + dt.timedelta(days=7),
+    )
+
+    site.sign_in(page, "chair")
+    page.goto(f"{site.url}/marac/meetings/{meeting_id}")
+    page.get_by_role("link", name="Show as a table, one row per case").click()
+    page.wait_for_url(f"**/marac/meetings/{meeting_id}/agenda/table")
+    table = page.get_by_test_id("agenda-table")
+    headings = table.locator("thead th").all_inner_texts()
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    check_accessibility(page, "agenda table")
+    screenshot(page, "agenda-table")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as a spreadsheet (CSV)").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    spreadsheet = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+    assert headings == list(spreadsheet[0].keys())  # the same columns, in the same order
+    assert [r["Case"] for r in spreadsheet] == [first["case_id"], second["case_id"]]
+
+    def cell(row: int, heading: str) -> str:
+        return rows.nth(row).locator("th, td").nth(headings.index(heading)).inner_text().strip()
+
+    for number, expected in enumerate(spreadsheet):
+        for heading in ("Position", "Case", "Repeat", "DASH score", "Risk level", "Criteria met"):
+            assert cell(number, heading) == expected[heading], heading
+        assert cell(number, "Victim") == expected["Victim"]
+        assert cell(number, "Open actions") == expected["Open actions"]
+    assert cell(0, "Criteria met") == "Repeat"  # the latest referral's, as in the CSV
+    assert cell(1, "Criteria met") == "Visible high risk"
+    assert cell(0, "Referring agency") == "Oxford City Council housing services"
+    assert cell(0, "Open actions") == "1"
+    assert cell(1, "Victim") == "Mary Jones"
+
+    page.emulate_media(media="print")
+    assert page.get_by_role("navigation", name="Menu").is_hidden()
+    assert table.is_visible()
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)  # the page's own @page size
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1  # marking and table together
+    width, height = map(float, re.search(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf).groups())
+    assert width > height  # landscape

@@ -108,6 +108,70 @@ def test_the_cohort_shows_entry_and_exit_scores(matac_site, page):
     screenshot(page, "matac-cohort")
 
 
+def test_the_analyst_nominates_a_perpetrator_from_their_page(matac_site, page):
+    site = matac_site
+    site.sign_in(page, "analyst")
+    page.goto(f"{site.url}/matac/perpetrators/p-e")  # E scores 4, the lowest in Oxford
+    page.get_by_role("button", name="Nominate for review").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nominate for MATAC review")
+    check_accessibility(page, "nominate")
+
+    page.get_by_role("button", name="Nominate").click()
+    summary = page.locator(".govuk-error-summary")
+    link = summary.get_by_role("link", name="Enter why the MATAC meeting should review this person")
+    expect(link).to_be_visible()
+    assert link.get_attribute("href") == "#reason"
+    assert page.title().startswith("Error: ")
+    check_accessibility(page, "nominate, with errors")
+    screenshot(page, "matac-nominate")
+
+    page.get_by_label("Why should the meeting review this person?").fill(
+        "Housing: threats to neighbours and a new partner since January"
+    )
+    page.get_by_role("button", name="Nominate").click()
+    page.wait_for_url(re.compile(r"/matac/perpetrators/p-e\?done=nominated$"))
+    expect(page.get_by_text("Nomination recorded")).to_be_visible()
+    expect(page.get_by_text("Threats to neighbours", exact=False)).to_be_visible()
+    page.reload()  # a GET: reloading does not nominate again
+    expect(page.locator("h2", has_text="Nominations").locator("+ ul li")).to_have_count(1)
+
+
+def test_the_analyst_adds_to_and_removes_from_the_cohort_with_a_reason(matac_site, page):
+    site = matac_site
+    site.sign_in(page, "analyst")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="MATAC cohort").click()
+    page.get_by_role("button", name="Add a perpetrator to the cohort").click()
+    page.get_by_role("button", name="Add to the cohort").click()
+    link = page.locator(".govuk-error-summary").get_by_role(
+        "link", name="Select the perpetrator to add to the cohort"
+    )
+    assert link.get_attribute("href") == "#person_id"
+    check_accessibility(page, "cohort add, with errors")
+    page.get_by_label("Perpetrator").select_option("p-a")
+    page.get_by_role("button", name="Add to the cohort").click()
+    page.wait_for_url(re.compile(r"/matac/cohort\?done=added$"))
+    expect(page.get_by_text("Added to the cohort")).to_be_visible()
+    row = page.get_by_test_id("cohort").locator("tbody tr", has_text="Darren Price")
+    expect(row).to_contain_text("Still in the cohort")
+    expect(row).to_contain_text("20")
+
+    row.get_by_role("link", name="Remove Darren Price from the cohort").click()
+    page.get_by_role("button", name="Remove from the cohort").click()
+    link = page.locator(".govuk-error-summary").get_by_role(
+        "link", name="Select why this person is leaving the cohort"
+    )
+    assert link.get_attribute("href") == "#reason"
+    check_accessibility(page, "cohort remove, with errors")
+    screenshot(page, "matac-cohort-remove")
+    page.get_by_label("Completed the intervention").check()
+    page.get_by_role("button", name="Remove from the cohort").click()
+    page.wait_for_url(re.compile(r"/matac/cohort\?done=removed$"))
+    expect(page.get_by_text("Removed from the cohort")).to_be_visible()
+    row = page.get_by_test_id("cohort").locator("tbody tr", has_text="Darren Price")
+    expect(row).to_contain_text("Completed the intervention")
+    expect(row.get_by_role("link", name="Remove")).to_have_count(0)
+
+
 MAPPA = ("mappa-coord", "mappa_coordinator")
 
 

@@ -28,10 +28,11 @@ from services.intake.web.core import (
     require,
 )
 from services.intake.web.referral_form import Errors, check_date, date_parts, text
-from services.marac import agendas, queries
+from services.marac import agendas, exports, queries
 from services.marac import api as marac_api
 from services.marac.domain.agenda import ExclusionReason
 from services.marac.domain.bank_holidays import is_bank_holiday
+from services.marac.domain.criteria import CRITERION_LABELS
 from services.marac.intake import marac_policy, policy_areas
 from services.marac.models import (
     ActionRequest,
@@ -337,6 +338,30 @@ def print_agenda(request: Request, meeting_id: str, caller: Partner, draft: bool
         {
             "agenda": view.model_dump(mode="json"),
             "agency_names": dict(agencies(platform)),
+            "printed_on": platform.today(),
+        },
+    )
+
+
+@router.get("/marac/meetings/{meeting_id}/agenda/table")
+def agenda_table(request: Request, meeting_id: str, caller: Partner, draft: bool = False):
+    """One row per case, the columns of the agenda CSV: the spreadsheet chairs work from."""
+    platform = get_platform(request)
+    showing_draft = draft and caller.role == "coordinator"
+    view, _, _ = _agenda(
+        request, caller, meeting_id, showing_draft, f"GET /marac/meetings/{meeting_id}/agenda/table"
+    )
+    data = view.model_dump(mode="json")
+    return _show(
+        request,
+        "marac/agenda_table.html",
+        {
+            "agenda": data,
+            "rows": [(c, False) for c in data["cases"]] + [(c, True) for c in data["overflow"]],
+            "columns": exports.AGENDA_COLUMNS,
+            "criteria_words": CRITERION_LABELS,
+            "agency_names": dict(agencies(platform)),
+            "showing_draft": showing_draft,
             "printed_on": platform.today(),
         },
     )
