@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, select, update
@@ -207,6 +208,7 @@ def _relink(conn: Connection, victim: str, rules: tuple[int, RepeatMatch]) -> No
             marac_referrals.c.referral_date,
             marac_referrals.c.perpetrator_ids,
             marac_referrals.c.is_repeat,
+            marac_referrals.c.received_at,
         ).where(marac_referrals.c.victim_person_id == victim)
     ).all()
     window_months, match = rules
@@ -214,7 +216,7 @@ def _relink(conn: Connection, victim: str, rules: tuple[int, RepeatMatch]) -> No
         victim,
         [
             CaseReferral(r.referral_id, r.case_id, r.referral_date, frozenset(r.perpetrator_ids),
-                         r.is_repeat)
+                         r.is_repeat, _naive_utc(r.received_at))
             for r in rows
         ],
         window_months=window_months,
@@ -238,6 +240,11 @@ def _relink(conn: Connection, victim: str, rules: tuple[int, RepeatMatch]) -> No
             .where(marac_cases.c.case_id == case_of[referral_id])
             .values(repeat_count=marac_cases.c.repeat_count + 1)
         )
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    """Received times compare alike on both databases (SQLite gives them back naive UTC)."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def referral_then_relink(rules: tuple[int, RepeatMatch]):

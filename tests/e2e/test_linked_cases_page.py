@@ -19,7 +19,7 @@ def test_confirming_a_match_lists_one_case_marked_linked_on_the_agenda(site, pag
     expect(page.get_by_test_id("agenda-case")).to_have_count(2)
 
     page.goto(f"{site.url}/persons/matches")
-    page.get_by_role("button", name="Same person: confirm possible match 1").click()
+    page.get_by_test_id("match").get_by_role("button", name="Same person").click()
     expect(page.get_by_text("Match confirmed")).to_be_visible()
 
     page.goto(f"{site.url}/marac/meetings/{meeting_id}")

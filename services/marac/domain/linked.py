@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from services.marac.domain.repeats import PriorReferral, RepeatMatch, find_repeat
 
@@ -28,6 +28,9 @@ class CaseReferral:
     referral_date: date
     perpetrator_ids: frozenset[str]
     is_repeat: bool
+    received_at: datetime | None = None
+    """When Tandem received it: orders referrals of the same date (the first received
+    keeps its case)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,10 @@ def linked_cases(
     match: RepeatMatch,
 ) -> LinkedCases:
     """Which of the victim's cases are one case, and which referrals are now repeats."""
-    ordered = sorted(referrals, key=lambda r: (r.referral_date, r.referral_id))
+    ordered = sorted(
+        referrals,
+        key=lambda r: (r.referral_date, r.received_at or datetime.min, r.referral_id),
+    )
     case_of_referral = {r.referral_id: r.case_id for r in ordered}
     kept_case: dict[str, str] = {}
     new_repeats: dict[str, date] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from services.marac.domain.linked import CaseReferral, linked_cases
 from services.marac.domain.repeats import RepeatMatch
@@ -33,6 +33,16 @@ def test_the_earliest_case_is_kept_whichever_id_it_was_under():
         referral("r-1", "c-merged-id", date(2026, 1, 5)),
     )
     assert found.merged_into == {"c-kept-id": "c-merged-id"}
+
+
+def test_on_the_same_date_the_first_received_keeps_its_case():
+    found = judge(
+        CaseReferral("r-b", "c-second", date(2026, 2, 2), frozenset({"p-1"}), False,
+                     datetime(2026, 2, 2, 15, 0)),
+        CaseReferral("r-z", "c-first", date(2026, 2, 2), frozenset({"p-1"}), False,
+                     datetime(2026, 2, 2, 9, 30)),
+    )  # fmt: skip
+    assert found.merged_into == {"c-second": "c-first"}
 
 
 def test_a_referral_after_the_window_stays_a_case_of_its_own():
