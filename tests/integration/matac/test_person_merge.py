@@ -81,3 +81,21 @@ def test_a_confirmed_match_ranks_the_perpetrator_once_on_both_ids_incidents(mata
     assert rows(matac) == []
     projector.catch_up(timeout=60)
     assert rows(matac) == ranked
+
+
+def test_a_confirmed_victim_match_counts_the_victim_once(matac):
+    suspect = {"name": "Dean Moss", "date_of_birth": "1979-11-02"}
+    record(matac, body("INC-V1", "2026-02-20", ["abh"], suspect, [dict(VICTIM)]))
+    k_carter = {"name": "K. Carter", "date_of_birth": VICTIM["date_of_birth"]}
+    record(matac, body("INC-V2", "2025-12-10", ["coercive_control"], suspect, [k_carter]))
+
+    def victims() -> tuple[int, bool, float]:
+        response = matac.client.get(
+            "/api/matac/rankings", params={"area": "oxford"}, headers=police(matac)
+        )
+        [row] = response.json()["rows"]
+        return row["victims"], row["serial"], row["score"]
+
+    assert victims() == (2, True, 18.75)  # 15 x 1.25: two victims make him look serial
+    confirm_only_proposal(matac)
+    assert victims() == (1, False, 15.0)
