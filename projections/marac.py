@@ -24,6 +24,9 @@ marac_cases = Table(
     Column("repeat_count", Integer, nullable=False),
     Column("latest_dash_score", Integer, nullable=False),
     Column("latest_risk_level", String(16), nullable=False),
+    # Set when a confirmed person match made this case's victim the victim of an earlier
+    # case: the agenda lists the earlier case once, with this one's referrals as part of it.
+    Column("merged_into_case_id", String(64), index=True),
 )
 
 marac_referrals = Table(
@@ -102,7 +105,17 @@ marac_incident_victims = Table(
     Column("occurred_on", Date, nullable=False),
 )
 
+marac_person_links = Table(
+    "marac_person_links",
+    metadata,
+    # A coordinator's confirmed match: the merged id and the one MARAC keeps for the person
+    # (MARAC's own copy, so the order the projector meets links and referrals in is moot).
+    Column("person_id", String(64), primary_key=True),
+    Column("canonical_person_id", String(64), nullable=False, index=True),
+)
+
 TABLES = (
+    marac_person_links,
     marac_referrals,
     marac_cases,
     marac_meetings,

@@ -97,7 +97,18 @@ matac_cohort = Table(
     Column("left_by", String(200)),
 )
 
+matac_person_links = Table(
+    "matac_person_links",
+    metadata,
+    # A coordinator's confirmed match: the merged id and the one MATAC keeps for the person.
+    # MATAC's own copy, so incidents for the merged id land on the kept one whichever of the
+    # link and the incident the projector meets first.
+    Column("person_id", String(64), primary_key=True),
+    Column("canonical_person_id", String(64), nullable=False, index=True),
+)
+
 TABLES = (
+    matac_person_links,
     matac_cohort,
     matac_nominations,
     matac_status_changes,

@@ -47,7 +47,7 @@ def service_projections(settings: Settings) -> dict[str, Projection]:
     from services.sharing.handlers import projection as sharing_projection
 
     projections = [
-        marac_projection(),
+        marac_projection(settings.policy_dir),
         mappa_projection(),
         matac_projection(settings.policy_dir),
         sharing_projection(),

@@ -116,9 +116,21 @@ def heard_up_to(
 
 def _open_actions(conn: Connection, case_ids: list[str]) -> dict[str, tuple[str, ...]]:
     result: dict[str, list[str]] = {}
-    for action in queries.actions(conn, case_ids=case_ids, status="open"):
+    for action in _case_actions(conn, case_ids):
         result.setdefault(action["case_id"], []).append(action["action_id"])
     return {k: tuple(v) for k, v in result.items()}
+
+
+def _case_actions(conn: Connection, case_ids: list[str]) -> list[dict]:
+    """Open actions of the cases, and of the cases that are part of them (a confirmed person
+    match), each under the case asked for."""
+    members = queries.linked_case_ids(conn, case_ids)
+    shown_as = {m: case_id for case_id, ids in members.items() for m in ids}
+    shown_as.update({case_id: case_id for case_id in case_ids})
+    return [
+        {**action, "case_id": shown_as[action["case_id"]]}
+        for action in queries.actions(conn, case_ids=sorted(shown_as), status="open")
+    ]
 
 
 def draft(platform: Platform, conn: Connection, meeting: RowMapping, late_case_ids=()) -> Agenda:
@@ -130,7 +142,8 @@ def draft(platform: Platform, conn: Connection, meeting: RowMapping, late_case_i
     if previous:
         versions = queries.agenda_versions(conn, previous["meeting_id"])
         if versions:
-            rolled = set(versions[-1]["overflow_case_ids"])
+            overflow = list(versions[-1]["overflow_case_ids"])
+            rolled = set(queries.kept_cases(conn, overflow).values())
     window_start = (
         dt.datetime.combine(previous_cutoff, dt.time(), LOCAL_TIME) if previous_cutoff else None
     )
@@ -323,7 +336,8 @@ def render_items(
 ) -> list[AgendaCase]:
     case_ids = [i.case.case_id for i in items]
     rows = queries.latest_referral_per_case(conn, case_ids)
-    actions = [a for a in queries.actions(conn, case_ids=case_ids, status="open")]
+    actions = _case_actions(conn, case_ids)
+    linked = queries.linked_case_ids(conn, case_ids)
     stored = [
         Stored("ReferralSubmitted", rows[c]["event_id"], rows[c]["payload"]) for c in case_ids
     ]
@@ -365,6 +379,7 @@ def render_items(
                 children_names=[c["name"] for c in payload["children"]],
                 outstanding_actions=actions_by_case.get(case.case_id, []),
                 stalking_screen=stalking_screen_view(payload),
+                linked_case_ids=linked.get(case.case_id, []),
             )
         )
     return result

@@ -348,6 +348,11 @@ class AgendaCase(BaseModel):
     late_reason: ProtectedText | None = Field(
         None, description="why the coordinator added the case late, if a reason was given"
     )
+    linked_case_ids: list[str] = Field(
+        default_factory=list,
+        description="cases that are part of this one: their victim was confirmed to be this "
+        "case's victim (a near match a coordinator confirmed); their referrals count here",
+    )
 
 
 class StalkingScreenView(BaseModel):

@@ -12,13 +12,49 @@ from projections.marac import (
     marac_cases,
     marac_incident_victims,
     marac_meetings,
+    marac_person_links,
     marac_referrals,
 )
 from services.marac.domain.actions import Action, ActionStatus, NotDoneReason
 from services.marac.domain.repeats import PriorReferral
+from services.sharing.matching import canonical
+
+
+def kept_person(conn: Connection, person_id: str) -> str:
+    """The id MARAC keeps for a person a confirmed match merged: both ids' referrals count."""
+    return canonical(conn, person_id, marac_person_links)
+
+
+def kept_cases(conn: Connection, case_ids: list[str]) -> dict[str, str]:
+    """Each case's kept case: itself, or the earlier case a confirmed match made it part of."""
+    rows = conn.execute(
+        select(marac_cases.c.case_id, marac_cases.c.merged_into_case_id).where(
+            marac_cases.c.case_id.in_(case_ids)
+        )
+    ).all()
+    merged = {r.case_id: r.merged_into_case_id for r in rows if r.merged_into_case_id}
+    return {case_id: merged.get(case_id, case_id) for case_id in case_ids}
+
+
+def linked_case_ids(conn: Connection, case_ids: list[str]) -> dict[str, list[str]]:
+    """For each kept case, the cases that are part of it (confirmed match), oldest id first."""
+    rows = conn.execute(
+        select(marac_cases.c.case_id, marac_cases.c.merged_into_case_id)
+        .where(marac_cases.c.merged_into_case_id.in_(case_ids))
+        .order_by(marac_cases.c.case_id)
+    ).all()
+    result: dict[str, list[str]] = {case_id: [] for case_id in case_ids}
+    for row in rows:
+        result[row.merged_into_case_id].append(row.case_id)
+    return result
+
+
+def _as_kept_case(row: RowMapping, kept: str) -> RowMapping | dict:
+    return row if row["case_id"] == kept else {**row, "case_id": kept}
 
 
 def prior_referrals(conn: Connection, victim_person_id: str) -> list[PriorReferral]:
+    victim_person_id = kept_person(conn, victim_person_id)
     rows = conn.execute(
         select(
             marac_referrals.c.referral_id,
@@ -35,12 +71,15 @@ def prior_referrals(conn: Connection, victim_person_id: str) -> list[PriorReferr
 
 
 def case_of_referral(conn: Connection, referral_id: str) -> str | None:
-    return conn.execute(
+    """The referral's case (the kept one, when a confirmed match made it part of another)."""
+    case_id = conn.execute(
         select(marac_referrals.c.case_id).where(marac_referrals.c.referral_id == referral_id)
     ).scalar()
+    return None if case_id is None else kept_cases(conn, [case_id])[case_id]
 
 
 def police_incident_dates(conn: Connection, victim_person_id: str) -> tuple[dt.date, ...]:
+    victim_person_id = kept_person(conn, victim_person_id)
     rows = conn.execute(
         select(marac_incident_victims.c.occurred_on).where(
             marac_incident_victims.c.victim_person_id == victim_person_id
@@ -57,12 +96,23 @@ def referral(conn: Connection, referral_id: str) -> RowMapping | None:
 
 
 def latest_referral_per_case(conn: Connection, case_ids: list[str]) -> dict[str, RowMapping]:
+    """Each case's latest referral, counting the referrals of the cases that are part of it
+    (a confirmed person match), shown under the case asked for."""
+    kept = kept_cases(conn, case_ids)
+    members = linked_case_ids(conn, sorted(set(kept.values())))
+    wanted = set(kept.values()) | {m for ids in members.values() for m in ids}
     rows = conn.execute(
         select(marac_referrals)
-        .where(marac_referrals.c.case_id.in_(case_ids))
+        .where(marac_referrals.c.case_id.in_(sorted(wanted)))
         .order_by(marac_referrals.c.received_at)
     ).all()
-    return {r.case_id: r._mapping for r in rows}  # later referrals overwrite earlier ones
+    kept_of = {m: k for k, ids in members.items() for m in ids}
+    latest = {kept_of.get(r.case_id, r.case_id): r._mapping for r in rows}  # later overwrite
+    return {
+        case_id: _as_kept_case(latest[kept[case_id]], case_id)
+        for case_id in case_ids
+        if kept[case_id] in latest
+    }
 
 
 def case_exists(conn: Connection, case_id: str) -> bool:
@@ -129,9 +179,10 @@ def referrals_in_area(
     rows = conn.execute(
         select(marac_referrals).where(and_(*conditions)).order_by(marac_referrals.c.received_at)
     ).all()
+    kept = kept_cases(conn, sorted({row.case_id for row in rows}))
     latest: dict[str, RowMapping] = {}
-    for row in rows:
-        latest[row.case_id] = row._mapping
+    for row in rows:  # a case that is part of another (confirmed match) is listed as that one
+        latest[kept[row.case_id]] = _as_kept_case(row._mapping, kept[row.case_id])
     return list(latest.values())
 
 

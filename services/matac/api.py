@@ -515,6 +515,7 @@ def profile(
     as_of: AsOf = None,
     output: Format = "json",
 ):
+    person_id = queries.kept_id(db, person_id)
     _may_read_profile(db, caller, person_id)
     as_of = _date_param("as_of", as_of, platform.today())
     facts = queries.person_facts(db, person_id)
@@ -672,6 +673,7 @@ def history(
     ] = HISTORY_STEP_DAYS,
     output: Format = "json",
 ):
+    person_id = queries.kept_id(db, person_id)
     _may_read_profile(db, caller, person_id)
     end = _date_param("end", end, platform.today())
     start = start or subtract_months(end, HISTORY_MONTHS)

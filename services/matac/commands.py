@@ -28,7 +28,7 @@ from services.matac.domain.ranking import exclusion_reason, statuses_in_force
 from services.matac.domain.scoring import Score, score_perpetrator
 from services.matac.models import CohortJoinIn, IncidentIn, NominationIn, StatusIn
 from services.matac.policy import MatacPolicy, known_offence_categories
-from services.sharing.matching import match_person, person_known
+from services.sharing.matching import canonical, match_person, person_known
 from services.sharing.names import normalise_name
 from services.sharing.service import Caller
 
@@ -169,7 +169,7 @@ def record_incident(
     suspect = request.suspect
     if suspect.person_id is not None:
         _known_person(conn, "suspect.person_id", suspect.person_id)
-        suspect_id, suspect_match = suspect.person_id, "given"
+        suspect_id, suspect_match = canonical(conn, suspect.person_id), "given"
     else:
         assert suspect.name is not None and suspect.date_of_birth is not None
         suspect_id, suspect_match = match(
@@ -179,7 +179,7 @@ def record_incident(
     for index, victim in enumerate(request.victims):
         if victim.person_id is not None:
             _known_person(conn, f"victims[{index}].person_id", victim.person_id)
-            victim_id = victim.person_id
+            victim_id = canonical(conn, victim.person_id)
         else:
             assert victim.name is not None and victim.date_of_birth is not None
             victim_id, _ = match(f"victims[{index}]", "victim", victim.name, victim.date_of_birth)
@@ -242,6 +242,7 @@ def change_status(
     platform: Platform, conn: Connection, caller: Caller, person_id: str, request: StatusIn
 ) -> Event:
     today = platform.today()
+    person_id = queries.kept_id(conn, person_id)
     effective_on = request.effective_on or today
     _not_after_today("effective_on", effective_on, today)
     facts = queries.person_facts(conn, person_id)
@@ -274,6 +275,7 @@ def nominate(platform: Platform, conn: Connection, caller: Caller, request: Nomi
     nominated_on = request.nominated_on or today
     _not_after_today("nominated_on", nominated_on, today)
     _known_person(conn, "person_id", request.person_id)
+    request = request.model_copy(update={"person_id": queries.kept_id(conn, request.person_id)})
     area = request.area or queries.latest_incident_area(conn, request.person_id)
     if area is None:
         raise RuleViolation(
@@ -320,6 +322,7 @@ def join_cohort(
     today = platform.today()
     joined_on = request.joined_on or today
     _not_after_today("joined_on", joined_on, today)
+    request = request.model_copy(update={"person_id": queries.kept_id(conn, request.person_id)})
     facts = queries.person_facts(conn, request.person_id)
     if facts is None:
         raise NotFound(f"no incident is recorded for {request.person_id}")
@@ -393,6 +396,7 @@ def leave_cohort(
     today = platform.today()
     left_on = left_on or today
     _not_after_today("left_on", left_on, today)
+    person_id = queries.kept_id(conn, person_id)
     current = queries.open_membership(conn, person_id)
     if current is None:
         raise RuleViolation("not_in_cohort", f"{person_id} is not in the cohort")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from projections.matac import (
     TABLES,
@@ -21,6 +21,7 @@ from projections.matac import (
     matac_incidents,
     matac_nominations,
     matac_perpetrators,
+    matac_person_links,
     matac_status_changes,
 )
 from projections.runtime import EventRejected, Projection
@@ -31,12 +32,18 @@ from services.matac.config import matac_policy
 from services.matac.domain.ages import latest_birth_date
 from services.matac.domain.model import Status
 from services.matac.policy import MatacPolicy, known_offence_categories
+from services.sharing.matching import canonical, confirmed_link, record_link
 
 _UNSET = object()
 
 
 def _by(event: Event) -> str:
     return f"{event.envelope.actor} ({event.envelope.agency})"
+
+
+def _person(conn: Connection, person_id: str) -> str:
+    """The id MATAC keeps for the person: a confirmed match makes two ids one perpetrator."""
+    return canonical(conn, person_id, matac_person_links)
 
 
 def incident_recorded(policy: MatacPolicy):
@@ -47,6 +54,7 @@ def incident_recorded(policy: MatacPolicy):
         person_id = (p["suspect_person_id"] or "").strip()
         if not person_id:
             raise EventRejected(f"incident {p['incident_id']}: no suspect person id")
+        person_id = _person(conn, person_id)
         unknown = sorted(set(p["offence_categories"]) - known)
         if unknown:
             raise EventRejected(
@@ -75,7 +83,7 @@ def incident_recorded(policy: MatacPolicy):
                 area=p["policing_area"],
                 is_crime=p["is_crime"],
                 offence_categories=list(p["offence_categories"]),
-                victim_person_ids=list(p["victim_person_ids"]),
+                victim_person_ids=[_person(conn, v) for v in p["victim_person_ids"]],
                 suspect_age=age,
                 recorded_at=event.envelope.recorded_at,
                 payload=to_json(p),
@@ -150,7 +158,7 @@ def status_changed(conn: Connection, event: Event) -> None:
     conn.execute(
         matac_status_changes.insert().values(
             event_id=event.event_id,
-            person_id=p["person_id"],
+            person_id=_person(conn, p["person_id"]),
             status=status.value,
             effective_on=p["effective_on"],
             agency=event.envelope.agency,
@@ -164,7 +172,7 @@ def nominated(conn: Connection, event: Event) -> None:
     conn.execute(
         matac_nominations.insert().values(
             event_id=event.event_id,
-            person_id=p["person_id"],
+            person_id=_person(conn, p["person_id"]),
             area=p["area"],
             nominating_agency=p["nominating_agency"],
             nominated_on=p["nominated_on"],
@@ -184,7 +192,8 @@ def _open_membership(conn: Connection, person_id: str):
 
 def cohort_joined(conn: Connection, event: Event) -> None:
     p = event.payload
-    current = _open_membership(conn, p["person_id"])
+    person_id = _person(conn, p["person_id"])
+    current = _open_membership(conn, person_id)
     if current is not None:
         raise EventRejected(
             f"{p['person_id']} is already in the cohort (joined {current.joined_on.isoformat()})"
@@ -194,7 +203,7 @@ def cohort_joined(conn: Connection, event: Event) -> None:
     conn.execute(
         matac_cohort.insert().values(
             joined_event_id=event.event_id,
-            person_id=p["person_id"],
+            person_id=person_id,
             area=p["area"],
             joined_on=p["joined_on"],
             entry_score=p["entry_score"],
@@ -205,7 +214,7 @@ def cohort_joined(conn: Connection, event: Event) -> None:
 
 def cohort_left(conn: Connection, event: Event) -> None:
     p = event.payload
-    current = _open_membership(conn, p["person_id"])
+    current = _open_membership(conn, _person(conn, p["person_id"]))
     if current is None:
         raise EventRejected(f"{p['person_id']} is not in the cohort, so cannot leave it")
     if p["left_on"] < current.joined_on:
@@ -228,6 +237,77 @@ def cohort_left(conn: Connection, event: Event) -> None:
     )
 
 
+def person_match_decided(conn: Connection, event: Event) -> None:
+    """A confirmed match: the merged id's incidents, statuses, nominations and cohort
+    membership become the kept id's, so the perpetrator is scored and ranked once, on every
+    incident of both. Victims are counted once too. Rebuilt the same whichever of the link
+    and the incidents the projector meets first (incidents after it resolve through it)."""
+    link = confirmed_link(event)
+    if link is None:
+        return
+    moved = record_link(conn, matac_person_links, *link)
+    if moved is None:
+        return
+    source, target = moved
+    for table in (matac_incidents, matac_status_changes, matac_nominations, matac_cohort):
+        conn.execute(update(table).where(table.c.person_id == source).values(person_id=target))
+    rows = conn.execute(select(matac_incidents.c.incident_id, matac_incidents.c.victim_person_ids))
+    for incident_id, victims in rows.all():
+        if source in victims:
+            merged = list(dict.fromkeys(target if v == source else v for v in victims))
+            conn.execute(
+                update(matac_incidents)
+                .where(matac_incidents.c.incident_id == incident_id)
+                .values(victim_person_ids=merged)
+            )
+    _merge_perpetrator(conn, source, target)
+
+
+def _merge_perpetrator(conn: Connection, source: str, target: str) -> None:
+    """One summary row for the person: the tighter birth-date bound, and the latest name and
+    date-of-birth records of either id (by incident date, then id, as for new incidents)."""
+    rows = {
+        row.person_id: row
+        for row in conn.execute(
+            select(matac_perpetrators).where(matac_perpetrators.c.person_id.in_([source, target]))
+        )
+    }
+    gone = rows.get(source)
+    if gone is None:
+        return
+    conn.execute(delete(matac_perpetrators).where(matac_perpetrators.c.person_id == source))
+    kept = rows.get(target)
+    columns = [c.name for c in matac_perpetrators.columns if c.name != "person_id"]
+    if kept is None:
+        conn.execute(
+            matac_perpetrators.insert().values(
+                person_id=target, **{c: getattr(gone, c) for c in columns}
+            )
+        )
+        return
+    changes: dict = {}
+    bounds = [b for b in (gone.born_on_or_before, kept.born_on_or_before) if b is not None]
+    if bounds and min(bounds) != kept.born_on_or_before:
+        changes["born_on_or_before"] = min(bounds)
+    for prefix in ("name", "birth"):
+        occurred_on = getattr(gone, f"{prefix}_occurred_on")
+        if occurred_on is not None and _latest(
+            kept, prefix, occurred_on, getattr(gone, f"{prefix}_incident_id")
+        ):
+            changes.update(
+                {
+                    f"{prefix}_{part}": getattr(gone, f"{prefix}_{part}")
+                    for part in ("event_id", "incident_id", "occurred_on")
+                }
+            )
+    if changes:
+        conn.execute(
+            update(matac_perpetrators)
+            .where(matac_perpetrators.c.person_id == target)
+            .values(**changes)
+        )
+
+
 def projection(policy_dir: Path | None | object = _UNSET) -> Projection:
     """The MATAC projection under the policy of ``policy_dir`` (default: TANDEM_POLICY_DIR).
 
@@ -239,13 +319,14 @@ def projection(policy_dir: Path | None | object = _UNSET) -> Projection:
     policy = matac_policy(folder)
     return Projection(
         name="matac",
-        streams=("police.incidents", "matac.perpetrators"),
+        streams=("police.incidents", "matac.perpetrators", "persons"),
         handlers={
             "IncidentRecorded": incident_recorded(policy),
             "PerpetratorStatusChanged": status_changed,
             "MatacNominated": nominated,
             "CohortJoined": cohort_joined,
             "CohortLeft": cohort_left,
+            "PersonMatchDecided": person_match_decided,
         },
         tables=TABLES,
     )

@@ -32,6 +32,7 @@ from projections.matac import (
     matac_incidents,
     matac_nominations,
     matac_perpetrators,
+    matac_person_links,
     matac_status_changes,
 )
 from services.matac.domain.ages import date_of_birth_decides, latest_birth_date, youngest_age
@@ -39,6 +40,7 @@ from services.matac.domain.dates import subtract_months
 from services.matac.domain.model import Incident, Nomination, Perpetrator, Status, StatusChange
 from services.matac.domain.ranking import RankedRow, rank
 from services.matac.policy import MatacPolicy
+from services.sharing.matching import canonical
 
 AGE_UNKNOWN = "age unknown: no incident records the suspect's age or date of birth"
 
@@ -288,6 +290,11 @@ def _birth_record(summary: Any) -> BirthRecord | None:
             "suspect_date_of_birth": summary.birth_payload.get("suspect_date_of_birth"),
         },
     )
+
+
+def kept_id(conn: Connection, person_id: str) -> str:
+    """The id MATAC keeps for a person a confirmed match merged: old ids still find them."""
+    return canonical(conn, person_id, matac_person_links)
 
 
 def person_facts(conn: Connection, person_id: str) -> PerpetratorFacts | None:

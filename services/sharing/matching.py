@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, Table, select, tuple_, update
 
 from projections.sharing import person_links, person_terms
 from services.kernel.events import Event, new_event
@@ -58,11 +58,51 @@ def person_known(conn: Connection, person_id: str) -> bool:
     )
 
 
-def canonical(conn: Connection, person_id: str) -> str:
-    linked = conn.execute(
-        select(person_links.c.canonical_person_id).where(person_links.c.person_id == person_id)
-    ).scalar()
-    return linked or person_id
+def canonical(conn: Connection, person_id: str, links: Table = person_links) -> str:
+    """The person id a confirmed match merged this one into (itself when never merged).
+
+    ``links`` is a table of (person_id, canonical_person_id): the sharing index's, or a
+    service's own copy, kept by its projection so it never waits on another read model.
+    Links are followed to the end, so a person merged into one merged later is found too.
+    """
+    seen = {person_id}
+    while True:
+        linked = conn.execute(
+            select(links.c.canonical_person_id).where(links.c.person_id == person_id)
+        ).scalar()
+        if linked is None or linked in seen:
+            return person_id
+        seen.add(linked)
+        person_id = linked
+
+
+def confirmed_link(event: Event) -> tuple[str, str] | None:
+    """(the person merged, the person kept) when the event is a coordinator's confirmed
+    match: from then on the two ids are one person everywhere."""
+    p = event.payload
+    if event.event_type != "PersonMatchDecided" or p.get("decision") != "confirmed":
+        return None
+    return p["person_id"], p["candidate_person_id"]
+
+
+def record_link(conn: Connection, links: Table, merged: str, kept: str) -> tuple[str, str] | None:
+    """Keep a confirmed link in a service's own ``links`` table.
+
+    Returns (the id whose rows must move, the canonical id they move to), or None when the
+    two were already one person. Earlier links into the moved id are pointed at the
+    canonical one, so every lookup is one step and the order links arrive in does not
+    change where ids end up.
+    """
+    source, target = canonical(conn, merged, links), canonical(conn, kept, links)
+    if source == target:
+        return None
+    conn.execute(
+        update(links)
+        .where(links.c.canonical_person_id == source)
+        .values(canonical_person_id=target)
+    )
+    conn.execute(links.insert().values(person_id=source, canonical_person_id=target))
+    return source, target
 
 
 def match_person(
