@@ -72,6 +72,10 @@ class NotTheReferrer(PermissionError):
 class ReferralClosed(Exception):
     """The referral is withdrawn, or past its meeting's cut-off: it can no longer change."""
 
+    def __init__(self, message: str, meeting: ScheduledMeeting | None = None):
+        self.meeting = meeting  # set when the cut-off of this meeting has passed
+        super().__init__(message)
+
 
 def marac_policy(platform: Platform) -> MaracPolicy:
     return load_policy(platform.policy_path("marac"))
@@ -379,7 +383,7 @@ def _amendable_referral(
     try:
         amendable_until(platform, conn, row)
     except AmendmentClosed as exc:
-        raise ReferralClosed(str(exc)) from exc
+        raise ReferralClosed(str(exc), exc.meeting) from exc
     return row
 
 

@@ -72,7 +72,11 @@ class ScheduledMeeting:
 
 
 class AmendmentClosed(ValueError):
-    """The referral can no longer be withdrawn or corrected."""
+    """The referral can no longer be withdrawn or corrected: its meeting's cut-off passed."""
+
+    def __init__(self, message: str, meeting: ScheduledMeeting):
+        self.meeting = meeting
+        super().__init__(message)
 
 
 def meeting_for(
@@ -92,6 +96,7 @@ def check_amendable(
         raise AmendmentClosed(
             f"the agenda cut-off for the meeting on {meeting.meeting_date.isoformat()} "
             f"({meeting.meeting_id}) was {meeting.cutoff.isoformat()}: the referral can no "
-            "longer be withdrawn or corrected; send a new referral or a risk change instead"
+            "longer be withdrawn or corrected; send a new referral or a risk change instead",
+            meeting,
         )
     return meeting
