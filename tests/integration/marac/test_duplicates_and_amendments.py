@@ -168,11 +168,12 @@ def test_the_referrer_withdraws_a_referral_and_it_leaves_the_agenda(api):
 def test_a_withdrawal_reason_is_encrypted_in_the_store(api):
     at(api, dt.date.today())
     sent = refer(api, referral(yes=15))
-    post(
+    response = post(
         api,
         f"/api/marac/referrals/{sent['referral_id']}/withdraw",
         {"reason": "Zanzibar-marker reason"},
     )
+    assert response.status_code == 200, response.text
     with api.platform.engine.connect() as conn:
         values = conn.execute(select(store.event_store.c.value)).scalars().all()
     assert values and not any(b"Zanzibar-marker" in bytes(v) for v in values)
