@@ -394,6 +394,7 @@ def _save_person(request, caller, state, draft_id, kind, page, form, today):
 
 
 def _saved(request, caller, draft_id, state, url: str):
+    state.pop("duplicate_of", None)  # changed: the duplicate check is made again on sending
     _save(request, caller, draft_id, state)
     return redirect(request, url)
 

@@ -278,3 +278,28 @@ def test_a_duplicate_is_compared_with_the_corrected_answers(api):
     )
     assert post(api, "/api/marac/referrals", referral(yes=18)).status_code == 409
     assert post(api, "/api/marac/referrals", referral(yes=15)).status_code == 201
+
+
+def test_a_published_agenda_shows_a_withdrawn_case_until_it_is_re_issued(api):
+    today = dt.date.today()
+    at(api, today)
+    sent = refer(api, referral(yes=15))
+    api.settle()
+    meeting = schedule(api, add_working_days(today, 10))
+    publish = f"/api/marac/meetings/{meeting['meeting_id']}/agenda/publish"
+    assert post(api, publish, {}, COORDINATOR).status_code == 200
+
+    post(api, f"/api/marac/referrals/{sent['referral_id']}/withdraw", {"reason": "In error"})
+
+    [case] = agenda(api, meeting["meeting_id"])["cases"]
+    assert (case["case_id"], case["withdrawn"]) == (sent["case_id"], True)
+    csv_text = api.client.get(
+        f"/api/marac/meetings/{meeting['meeting_id']}/agenda",
+        params={"format": "csv"},
+        headers=api.headers(*COORDINATOR),
+    ).text
+    header, row = [line.split(",") for line in csv_text.splitlines()[1:3]]
+    assert dict(zip(header, row, strict=True))["Withdrawn"] == "Yes"
+    reissued = post(api, publish, {}, COORDINATOR).json()
+    assert reissued["cases"] == []
+    assert reissued["changes_since_previous_version"]["removed"] == [sent["case_id"]]
