@@ -165,7 +165,7 @@ def submit_referral(
                 referral_id=first["referral_id"],
                 case_id=first["case_id"],
                 referral_date=first["referral_date"],
-                received_at=first["received_at"],
+                received_at=_utc(first["received_at"]),
             )
         )
     perpetrators = [match("perpetrator", p.name, p.date_of_birth) for p in request.perpetrators]
@@ -264,6 +264,10 @@ def submit_referral(
         perpetrators=[PersonLink(person_id=p.person_id, match=p.kind) for p in perpetrators],
     )
     return Submission(person_events + [referral], accepted)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment  # SQLite: naive
 
 
 # -- duplicates ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ referral until the cut-off. HTTP API -> event store -> projections, on both data
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -81,6 +82,26 @@ def test_the_same_referral_twice_is_refused_naming_the_first_and_nothing_is_stor
     assert "Jane Smith" not in again.text
     assert stored_types(api) == before
     assert before.count("ReferralSubmitted") == 1
+
+
+def test_the_same_referral_sent_three_times_at_once_is_stored_once(api):
+    at(api, dt.date.today())
+    start = threading.Barrier(3)
+    statuses: list[int] = []
+    idva = api.headers(*IDVA)  # one token, issued before the threads start
+
+    def send() -> None:
+        start.wait()
+        response = api.client.post("/api/marac/referrals", json=referral(yes=15), headers=idva)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409]
+    assert stored_types(api).count("ReferralSubmitted") == 1
 
 
 def test_a_confirmed_duplicate_joins_the_case_and_is_not_a_repeat(api):
