@@ -4,6 +4,9 @@ A meeting keeps the reason it was recorded after it was held; an agenda version 
 id of its AgendaPublished event and its late-addition reasons as published (ciphertext), so
 they can be decrypted per caller.
 
+A referral may be withdrawn or corrected by its referrer before the cut-off; the row keeps
+the withdrawal and the latest correction (their events' ids and payloads, ciphertext and all).
+
 Sensitive fields stay encrypted here: ``payload`` keeps the event's fields as published
 (ciphertext tokens included) so queries decrypt per caller under the agreement in force.
 """
@@ -51,6 +54,15 @@ marac_referrals = Table(
     Column("agencies_involved", JSON, nullable=False),
     Column("idva_allocated", Boolean, nullable=False),
     Column("payload", JSON, nullable=False),
+    # Withdrawn before the cut-off: off the draft agenda, no longer a prior referral.
+    Column("withdrawn_on", Date),
+    Column("withdrawn_event_id", String(64)),
+    Column("withdrawn_payload", JSON),
+    # Corrected before the cut-off: the score, risk and criteria columns above hold the
+    # corrected values; ``payload`` keeps the referral as sent, the correction its own fields.
+    Column("corrected_on", Date),
+    Column("corrected_event_id", String(64)),
+    Column("corrected_payload", JSON),
 )
 
 marac_meetings = Table(

@@ -27,6 +27,8 @@ STREAMS: tuple[Stream, ...] = (
             "CaseListed",
             "ActionAssigned",
             "ActionCompleted",
+            "ReferralWithdrawn",
+            "ReferralCorrected",
         ),
         "case id",
     ),

@@ -4,7 +4,9 @@ A draft is built on demand from the referrals received since the previous meetin
 (up to the end of the meeting day: a case received on the day can be added late), less the
 cases already heard at an earlier meeting that nothing has brought back; publishing freezes
 its case list as an AgendaPublished event (a new version each time). Each case is shown with
-what the caller's agency may see under the agreement in force.
+what the caller's agency may see under the agreement in force. A referral withdrawn by its
+referrer leaves the draft (a published version still lists it, marked withdrawn); a corrected
+one is listed and ordered with its corrected score and criteria, marked corrected.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ def draft(platform: Platform, conn: Connection, meeting: RowMapping, late_case_i
     }
     if rolled - rows.keys():
         rows.update(queries.latest_referral_per_case(conn, sorted(rolled - rows.keys())))
+    rows = {c: r for c, r in rows.items() if r["withdrawn_on"] is None}  # withdrawn: off it
     open_actions = _open_actions(conn, list(rows))
     heard = heard_up_to(conn, meeting, previous_cutoff, list(rows)) if previous else {}
     candidates = [
@@ -380,6 +383,8 @@ def render_items(
                 outstanding_actions=actions_by_case.get(case.case_id, []),
                 stalking_screen=stalking_screen_view(payload),
                 linked_case_ids=linked.get(case.case_id, []),
+                withdrawn=row["withdrawn_on"] is not None,
+                corrected=row["corrected_on"] is not None,
             )
         )
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from typing import Annotated, Literal
@@ -29,21 +30,38 @@ from services.marac.domain.actions import (
     is_overdue,
 )
 from services.marac.domain.agenda import AgendaError, added_on_the_day
+from services.marac.domain.amendments import AmendmentClosed
 from services.marac.domain.returns import ReturnError, parse_quarter
 from services.marac.domain.working_days import agenda_cutoff
-from services.marac.intake import ReferralRefused, marac_policy, submit_referral
+from services.marac.intake import (
+    DuplicateReferral,
+    NotTheReferrer,
+    ReferralClosed,
+    ReferralNotFound,
+    ReferralRefused,
+    amendable_until,
+    correct_referral,
+    marac_policy,
+    submit_referral,
+    withdraw_referral,
+)
 from services.marac.models import (
     ActionRequest,
     ActionStatusRequest,
     ActionView,
     AgendaView,
+    CorrectionRequest,
+    DuplicateReferralDetail,
+    DuplicateReferralProblem,
     Listing,
     MeetingRequest,
     MeetingView,
     PublishRequest,
     ReferralAccepted,
+    ReferralAmended,
     ReferralRequest,
     ReferralView,
+    WithdrawRequest,
 )
 from services.marac.returns import build_return
 from services.sharing.service import Caller
@@ -76,8 +94,17 @@ def _is_party(platform: Platform, agency: str) -> bool:
         "perpetrators and children to existing persons by blind index, encrypts the sensitive "
         "fields and publishes ReferralSubmitted. A referral meeting no criterion, or to an "
         "area not in the MARAC policy, is refused with the reason (422 naming the field) and "
-        "nothing is published."
+        "nothing is published. A referral your agency already sent (same victim, same DASH "
+        "answers, same referral date) is refused with 409 naming it, unless "
+        "`confirm_duplicate` is true; a confirmed duplicate joins the same case and is not "
+        "flagged as a repeat. A retry with the same `Idempotency-Key` gets the first answer."
     ),
+    responses={
+        409: {
+            "model": DuplicateReferralProblem,
+            "description": "your agency already sent this referral: confirm it or withdraw one",
+        }
+    },
 )
 def submit(
     request: ReferralRequest,
@@ -92,6 +119,91 @@ def submit(
             return command.answer(submission.accepted)
     except ReferralRefused as exc:
         raise refused(exc.field, str(exc)) from exc
+    except DuplicateReferral as exc:
+        detail = DuplicateReferralDetail(
+            msg=str(exc),
+            existing_referral=exc.existing,
+            to_send_anyway='send the referral again with "confirm_duplicate": true',
+        )
+        raise HTTPException(status.HTTP_409_CONFLICT, detail.model_dump(mode="json")) from exc
+
+
+AMENDMENT_RESPONSES = {
+    403: {"description": "only the referring agency may change its referral"},
+    404: {"description": "no such referral, or not one your agency may see"},
+    409: {"description": "withdrawn already, or past the cut-off (named) of its meeting"},
+}
+
+
+def _amend(platform: Platform, idempotency, change) -> ReferralAmended:
+    try:
+        with platform.commands.begin(idempotency) as command:
+            amendment = change(command.conn)
+            command.record(amendment.events)
+            return command.answer(amendment.amended, 200)
+    except ReferralNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except NotTheReferrer as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    except ReferralClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except ReferralRefused as exc:
+        raise refused(exc.field, str(exc)) from exc
+
+
+@router.post(
+    "/referrals/{referral_id}/withdraw",
+    response_model=ReferralAmended,
+    summary="Withdraw a referral before its meeting's cut-off",
+    description=(
+        "Only the referring agency, and only until the agenda cut-off of the meeting the "
+        "referral is for (the first of its MARAC whose cut-off is on or after the day it was "
+        "received). Publishes ReferralWithdrawn with the reason (encrypted): the referral "
+        "leaves the draft agenda, shows as withdrawn on an agenda already published, and no "
+        "longer counts toward repeats or duplicates."
+    ),
+    responses=AMENDMENT_RESPONSES,
+)
+def withdraw(
+    referral_id: str,
+    request: WithdrawRequest,
+    caller: Referrer,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
+) -> ReferralAmended:
+    return _amend(
+        platform,
+        idempotency,
+        lambda conn: withdraw_referral(platform, conn, caller, referral_id, request.reason),
+    )
+
+
+@router.post(
+    "/referrals/{referral_id}/correction",
+    response_model=ReferralAmended,
+    summary="Correct a referral's DASH answers or reasons before its meeting's cut-off",
+    description=(
+        "Only the referring agency, and only until the cut-off (as for withdrawing). The fields "
+        "given replace the referral's (the DASH answers as a whole); the score, risk level and "
+        "criteria are re-evaluated from them (422 if no criterion is met any more: withdraw "
+        "it instead). Publishes ReferralCorrected, encrypted like the referral; the agenda "
+        "orders on the corrected score and marks the case corrected. To correct who the "
+        "victim or perpetrator is, withdraw the referral and send a new one."
+    ),
+    responses=AMENDMENT_RESPONSES,
+)
+def correct(
+    referral_id: str,
+    request: CorrectionRequest,
+    caller: Referrer,
+    platform: PlatformDep,
+    idempotency: Idempotency = None,
+) -> ReferralAmended:
+    return _amend(
+        platform,
+        idempotency,
+        lambda conn: correct_referral(platform, conn, caller, referral_id, request),
+    )
 
 
 def _visible_referral(db: Connection, caller: Caller, referral_id: str) -> RowMapping:
@@ -137,7 +249,38 @@ def get_referral(
     stored += [
         Stored("ActionAssigned", a["assigned_event_id"], a["assigned_payload"]) for a in own_actions
     ]
-    shown = disclose(platform, caller, PURPOSE, f"GET /api/marac/referrals/{referral_id}", stored)
+    amendments = []
+    if row["corrected_event_id"]:
+        amendments.append(
+            Stored("ReferralCorrected", row["corrected_event_id"], row["corrected_payload"])
+        )
+    if row["withdrawn_event_id"]:
+        amendments.append(
+            Stored("ReferralWithdrawn", row["withdrawn_event_id"], row["withdrawn_payload"])
+        )
+    shown = disclose(
+        platform, caller, PURPOSE, f"GET /api/marac/referrals/{referral_id}", stored + amendments
+    )
+    detail = shown[0]
+    correction = withdrawal = None
+    rest = shown[len(stored) :]
+    if row["corrected_event_id"]:
+        correction, rest = rest[0], rest[1:]
+        detail = detail | {  # the referral as corrected
+            k: correction[k]
+            for k in (
+                "dash_form", "dash_answers", "dash_answers_health", "dash_answers_children",
+                "dash_answers_offending", "dash_score", "risk_level", "criteria",
+                "judgement_flags", "reason", "professional_judgement_reason",
+            )
+        }  # fmt: skip
+    if row["withdrawn_event_id"]:
+        withdrawal = rest[0]
+    until, amendable = None, False
+    if row["withdrawn_on"] is None and row["referring_agency"] == caller.agency:
+        with contextlib.suppress(AmendmentClosed):  # past the cut-off: neither is set
+            until, amendable = amendable_until(platform, db, row), True
+    shown = shown[: len(stored)]
     return ReferralView(
         referral_id=row["referral_id"],
         case_id=row["case_id"],
@@ -150,11 +293,17 @@ def get_referral(
         repeat=row["is_repeat"],
         last_referral_date=row["last_referral_date"],
         listed_for=_listings(db, row["case_id"], today),
+        withdrawn_on=row["withdrawn_on"],
+        withdrawal_reason=withdrawal["reason"] if withdrawal else None,
+        corrected_on=row["corrected_on"],
+        correction_note=correction["correction_note"] if correction else None,
+        amendable_until=until,
+        amendable=amendable,
         actions=[
             agendas.action_view(a, payload["description"], today)
             for a, payload in zip(own_actions, shown[1:], strict=True)
         ],
-        detail=shown[0],
+        detail=detail,
     )
 
 

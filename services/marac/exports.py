@@ -21,6 +21,7 @@ AGENDA_COLUMNS = [
     "Position", "Case", "Late", "Repeat", "Last referral", "DASH score", "Risk level",
     "Criteria met", "Referring agency", "Referral date", "IDVA allocated", "Agencies involved",
     "Children", "Victim", "Person causing harm", "Open actions", "Rolls over to next meeting",
+    "Withdrawn", "Corrected",
 ]  # fmt: skip
 """Headings as the chair's spreadsheet has them: words, not field codes (the JSON keeps those)."""
 
@@ -55,6 +56,7 @@ def agenda_csv(agenda: AgendaView) -> str:
                 _text(data["victim_name"]),
                 "; ".join(_text(p) for p in data["perpetrator_names"]),
                 len(case.outstanding_actions), _yes_no(rolls_over),
+                _yes_no(case.withdrawn), _yes_no(case.corrected),
             ]
         )  # fmt: skip
     return out.getvalue()

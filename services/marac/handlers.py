@@ -102,6 +102,58 @@ def referral_submitted(conn: Connection, event: Event) -> None:
     )
 
 
+def referral_withdrawn(conn: Connection, event: Event) -> None:
+    p = event.payload
+    result = conn.execute(
+        update(marac_referrals)
+        .where(marac_referrals.c.referral_id == p["referral_id"])
+        .values(
+            withdrawn_on=p["withdrawn_on"],
+            withdrawn_event_id=event.event_id,
+            withdrawn_payload=to_json(p),
+        )
+    )
+    if result.rowcount == 0:
+        raise EventRejected(f"ReferralWithdrawn for unknown referral {p['referral_id']}")
+
+
+def referral_corrected(conn: Connection, event: Event) -> None:
+    """The referral's score, risk and criteria become the corrected ones (the agenda orders on
+    them), and so does the case's latest risk if this is the case's latest referral."""
+    p = event.payload
+    row = conn.execute(
+        select(marac_referrals.c.case_id, marac_referrals.c.received_at).where(
+            marac_referrals.c.referral_id == p["referral_id"]
+        )
+    ).first()
+    if row is None:
+        raise EventRejected(f"ReferralCorrected for unknown referral {p['referral_id']}")
+    conn.execute(
+        update(marac_referrals)
+        .where(marac_referrals.c.referral_id == p["referral_id"])
+        .values(
+            dash_score=p["dash_score"],
+            risk_level=p["risk_level"],
+            criteria=list(p["criteria"]),
+            corrected_on=p["corrected_on"],
+            corrected_event_id=event.event_id,
+            corrected_payload=to_json(p),
+        )
+    )
+    later = conn.execute(
+        select(marac_referrals.c.referral_id).where(
+            marac_referrals.c.case_id == row.case_id,
+            marac_referrals.c.received_at > row.received_at,
+        )
+    ).first()
+    if later is None:
+        conn.execute(
+            update(marac_cases)
+            .where(marac_cases.c.case_id == row.case_id)
+            .values(latest_dash_score=p["dash_score"], latest_risk_level=p["risk_level"])
+        )
+
+
 def risk_assessed(conn: Connection, event: Event) -> None:
     p = event.payload
     result = conn.execute(
@@ -319,6 +371,8 @@ def projection(policy_dir: Path | None | object = _UNSET) -> Projection:
         handlers={
             "ReferralSubmitted": referral_then_relink(rules),
             "PersonMatchDecided": person_match_decided(rules),
+            "ReferralWithdrawn": referral_withdrawn,
+            "ReferralCorrected": referral_corrected,
             "RiskAssessed": risk_assessed,
             "MeetingScheduled": meeting_scheduled,
             "AgendaPublished": agenda_published,

@@ -9,16 +9,32 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, RowMapping
 
 from services.bootstrap import Platform
 from services.kernel.events import Event, new_event
 from services.marac import queries
+from services.marac.domain.amendments import (
+    AmendmentClosed,
+    ScheduledMeeting,
+    SentReferral,
+    check_amendable,
+    find_duplicate,
+)
 from services.marac.domain.criteria import CriteriaError, ReferralFacts, assess_criteria
 from services.marac.domain.dash import DashForm, InvalidDashAnswer, UnknownDashQuestion, score_dash
-from services.marac.models import PersonLink, ReferralAccepted, ReferralRequest
+from services.marac.models import (
+    CorrectionRequest,
+    ExistingReferral,
+    PersonLink,
+    ReferralAccepted,
+    ReferralAmended,
+    ReferralRequest,
+)
 from services.marac.policy import MaracPolicy, load_policy
 from services.sharing.matching import match_person
 from services.sharing.service import Caller
@@ -29,6 +45,35 @@ class ReferralRefused(ValueError):
 
     def __init__(self, field: str, message: str):
         self.field = field
+        super().__init__(message)
+
+
+class DuplicateReferral(Exception):
+    """The caller's agency already sent this referral today; it needs confirming."""
+
+    def __init__(self, existing: ExistingReferral):
+        self.existing = existing
+        super().__init__(
+            f"your agency already referred this victim with the same DASH answers on "
+            f"{existing.referral_date.isoformat()}: referral {existing.referral_id} (case "
+            f"{existing.case_id}). If this second referral is meant, send it again with "
+            '"confirm_duplicate": true; to replace the first, withdraw it'
+        )
+
+
+class ReferralNotFound(LookupError):
+    """No such referral, or not one the caller's agency may see."""
+
+
+class NotTheReferrer(PermissionError):
+    """Only the referring agency may withdraw or correct its referral."""
+
+
+class ReferralClosed(Exception):
+    """The referral is withdrawn, or past its meeting's cut-off: it can no longer change."""
+
+    def __init__(self, message: str, meeting: ScheduledMeeting | None = None):
+        self.meeting = meeting  # set when the cut-off of this meeting has passed
         super().__init__(message)
 
 
@@ -112,8 +157,25 @@ def submit_referral(
         return found
 
     victim = match("victim", request.victim.name, request.victim.date_of_birth)
+    duplicates = _duplicates(platform, conn, caller, victim.person_id, referral_date, request)
+    if duplicates and not request.confirm_duplicate:
+        first = duplicates[0]
+        raise DuplicateReferral(
+            ExistingReferral(
+                referral_id=first["referral_id"],
+                case_id=first["case_id"],
+                referral_date=first["referral_date"],
+                received_at=_utc(first["received_at"]),
+            )
+        )
     perpetrators = [match("perpetrator", p.name, p.date_of_birth) for p in request.perpetrators]
     children = [match("child", c.name, c.date_of_birth) for c in request.children]
+    # a confirmed duplicate is not a repeat of the referrals it duplicates
+    duplicated_ids = {d["referral_id"] for d in duplicates}
+    prior = [
+        p for p in queries.prior_referrals(conn, victim.person_id)
+        if p.referral_id not in duplicated_ids
+    ]  # fmt: skip
 
     facts = ReferralFacts(
         referral_date=referral_date,
@@ -123,7 +185,7 @@ def submit_referral(
         professional_judgement=request.professional_judgement_reason is not None,
         professional_judgement_reason=request.professional_judgement_reason,
         police_incident_dates=queries.police_incident_dates(conn, victim.person_id),
-        prior_referrals=tuple(queries.prior_referrals(conn, victim.person_id)),
+        prior_referrals=tuple(prior),
     )
     try:
         decision = assess_criteria(facts, policy.criteria)
@@ -136,6 +198,8 @@ def submit_referral(
     case_id = None
     if repeat.is_repeat and repeat.last_referral_id:
         case_id = queries.case_of_referral(conn, repeat.last_referral_id)
+    if case_id is None and duplicates:
+        case_id = duplicates[0]["case_id"]  # the same victim, the same day: the same case
     case_id = case_id or f"c-{uuid.uuid4().hex[:10]}"
     referral_id = f"r-{uuid.uuid4().hex[:10]}"
 
@@ -205,3 +269,262 @@ def submit_referral(
         perpetrators=[PersonLink(person_id=p.person_id, match=p.kind) for p in perpetrators],
     )
     return Submission(person_events + [referral], accepted)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment  # SQLite: naive
+
+
+# -- duplicates ------------------------------------------------------------------------------
+
+DASH_FIELDS = (
+    "dash_answers",
+    "dash_answers_health",
+    "dash_answers_children",
+    "dash_answers_offending",
+)
+
+
+def joined_dash_answers(record: Mapping[str, Any]) -> dict[str, str] | None:
+    """All DASH answers from a decrypted record's four groups (None if a group is not shown).
+
+    Takes Protected values or their JSON form; events before the split hold every answer in
+    ``dash_answers`` and the other groups are null.
+    """
+    answers: dict[str, str] = {}
+    for name in DASH_FIELDS:
+        value = record.get(name)
+        if value is None:
+            continue
+        status = value["status"] if isinstance(value, Mapping) else value.status
+        if status != "shown":
+            return None
+        text = value["value"] if isinstance(value, Mapping) else value.value
+        answers.update(json.loads(text))
+    return answers
+
+
+def current_dash(platform: Platform, row: RowMapping) -> tuple[str, dict[str, str] | None]:
+    """A referral's DASH form and answers as they stand (as corrected, if corrected), read
+    back for the agency that supplied them."""
+    if row["corrected_event_id"]:
+        payload = row["corrected_payload"]
+        record = platform.sharing.reveal_to_supplier(
+            "ReferralCorrected", row["corrected_event_id"], payload
+        )
+    else:
+        payload = row["payload"]
+        record = platform.sharing.reveal_to_supplier("ReferralSubmitted", row["event_id"], payload)
+    return payload["dash_form"], joined_dash_answers(record)
+
+
+def _duplicates(
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    victim_id: str,
+    referral_date: dt.date,
+    request: ReferralRequest,
+) -> list[RowMapping]:
+    """The caller's agency's referrals this one duplicates (on current state, in the command's
+    transaction). Only the agency's own same-day referrals of the victim are candidates, so
+    only what it supplied itself is decrypted, and usually nothing at all."""
+    found = []
+    for row in queries.same_day_referrals(conn, caller.agency, victim_id, referral_date):
+        form, answers = current_dash(platform, row)
+        sent = SentReferral(
+            referral_id=row["referral_id"],
+            case_id=row["case_id"],
+            referring_agency=row["referring_agency"],
+            victim_id=row["victim_person_id"],
+            referral_date=row["referral_date"],
+            dash_form=form,
+            dash_answers=answers or {},
+        )
+        if answers is not None and find_duplicate(
+            referring_agency=caller.agency,
+            victim_id=victim_id,
+            referral_date=referral_date,
+            dash_form=request.dash.form,
+            dash_answers=request.dash.answers,
+            earlier=[sent],
+        ):
+            found.append(row)
+    return found
+
+
+# -- withdrawal and correction ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Amendment:
+    events: list[Event]
+    amended: ReferralAmended
+
+
+def amendable_until(platform: Platform, conn: Connection, row: RowMapping) -> dt.date | None:
+    """The cut-off up to which the referral may still change (None: no meeting scheduled
+    yet); raises AmendmentClosed once it has passed."""
+    from services.marac.agendas import received_on  # agendas imports this module
+
+    meetings = [
+        ScheduledMeeting(m["meeting_id"], m["meeting_date"], m["cutoff_date"])
+        for m in queries.meetings(conn, row["marac_area"])
+    ]
+    meeting = check_amendable(platform.today(), received_on(row), meetings)
+    return meeting.cutoff if meeting else None
+
+
+def _amendable_referral(
+    platform: Platform, conn: Connection, caller: Caller, referral_id: str
+) -> RowMapping:
+    """The referral, if the caller's agency sent it and it may still change."""
+    row = queries.referral(conn, referral_id)
+    if row is None or (caller.role != "coordinator" and row["referring_agency"] != caller.agency):
+        raise ReferralNotFound(f"no referral {referral_id}")
+    if row["referring_agency"] != caller.agency:
+        raise NotTheReferrer(
+            f"only the referring agency ({row['referring_agency']}) may withdraw or correct "
+            "this referral"
+        )
+    if row["withdrawn_on"] is not None:
+        raise ReferralClosed(f"referral {referral_id} was withdrawn on {row['withdrawn_on']}")
+    try:
+        amendable_until(platform, conn, row)
+    except AmendmentClosed as exc:
+        raise ReferralClosed(str(exc), exc.meeting) from exc
+    return row
+
+
+def withdraw_referral(
+    platform: Platform, conn: Connection, caller: Caller, referral_id: str, reason: str
+) -> Amendment:
+    row = _amendable_referral(platform, conn, caller, referral_id)
+    today = platform.today()
+    event = new_event(
+        "ReferralWithdrawn",
+        {
+            "case_id": row["case_id"],
+            "referral_id": referral_id,
+            "withdrawn_on": today,
+            "reason": reason,
+        },
+        aggregate_id=row["case_id"],
+        agency=caller.agency,
+        actor=caller.user,
+    )
+    flags = (row["corrected_payload"] or row["payload"]).get("judgement_flags") or []
+    return Amendment(
+        [event],
+        ReferralAmended(
+            referral_id=referral_id,
+            case_id=row["case_id"],
+            status="withdrawn",
+            on=today,
+            dash_score=row["dash_score"],
+            risk_level=row["risk_level"],
+            criteria_met=list(row["criteria"]),
+            judgement_flags=list(flags),
+        ),
+    )
+
+
+def correct_referral(
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    referral_id: str,
+    request: CorrectionRequest,
+) -> Amendment:
+    """Re-score and re-assess the referral with the corrected answers, on current state."""
+    row = _amendable_referral(platform, conn, caller, referral_id)
+    policy = marac_policy(platform)
+    today = platform.today()
+    current = (
+        platform.sharing.reveal_to_supplier(
+            "ReferralCorrected", row["corrected_event_id"], row["corrected_payload"]
+        )
+        if row["corrected_event_id"]
+        else platform.sharing.reveal_to_supplier(
+            "ReferralSubmitted", row["event_id"], row["payload"]
+        )
+    )
+    form, answers = current_dash(platform, row)
+    if request.dash is not None:
+        form, answers = request.dash.form, dict(request.dash.answers)
+    if answers is None:
+        raise ReferralRefused("dash", "the referral's DASH answers were erased: give them again")
+
+    def text(name: str, given: str | None) -> str | None:
+        if given is not None:
+            return given
+        value = current.get(name)
+        return value.value if value is not None and value.status == "shown" else None
+
+    reason = text("reason", request.reason)
+    if reason is None:
+        raise ReferralRefused("reason", "the referral's reason was erased: give it again")
+    judgement = text("professional_judgement_reason", request.professional_judgement_reason)
+    try:
+        dash = score_dash(answers, DashForm(form), bands=policy.dash_bands)
+    except (UnknownDashQuestion, InvalidDashAnswer) as exc:
+        raise ReferralRefused("dash.answers", str(exc)) from exc
+    victim_id = row["victim_person_id"]
+    facts = ReferralFacts(
+        referral_date=row["referral_date"],
+        victim_id=victim_id,
+        perpetrator_ids=frozenset(row["perpetrator_ids"]),
+        dash_score=dash.score,
+        professional_judgement=judgement is not None,
+        professional_judgement_reason=judgement,
+        police_incident_dates=queries.police_incident_dates(conn, victim_id),
+        prior_referrals=tuple(
+            p
+            for p in queries.prior_referrals(conn, victim_id, received_before=row["received_at"])
+            if p.referral_id != referral_id
+        ),  # fmt: skip
+    )
+    try:
+        decision = assess_criteria(facts, policy.criteria)
+    except CriteriaError as exc:
+        raise ReferralRefused("professional_judgement_reason", str(exc)) from exc
+    if not decision.accepted:
+        raise ReferralRefused(
+            "criteria",
+            f"as corrected, the referral meets no MARAC criterion "
+            f"({decision.refusal_reason or 'none is met'}): withdraw it instead",
+        )
+    payload = {
+        "case_id": row["case_id"],
+        "referral_id": referral_id,
+        "corrected_on": today,
+        "dash_form": form,
+        "dash_answers": json.dumps(answers, sort_keys=True),
+        "dash_score": dash.score,
+        "risk_level": str(dash.risk_level),
+        "criteria": [str(c) for c in decision.criteria_met],
+        "judgement_flags": sorted(str(f) for f in dash.judgement_flags),
+        "reason": reason,
+        "professional_judgement_reason": judgement,
+        "correction_note": request.correction_note,
+    }
+    event = new_event(
+        "ReferralCorrected",
+        payload,
+        aggregate_id=row["case_id"],
+        agency=caller.agency,
+        actor=caller.user,
+    )
+    return Amendment(
+        [event],
+        ReferralAmended(
+            referral_id=referral_id,
+            case_id=row["case_id"],
+            status="corrected",
+            on=today,
+            dash_score=dash.score,
+            risk_level=payload["risk_level"],
+            criteria_met=payload["criteria"],
+            judgement_flags=payload["judgement_flags"],
+        ),
+    )

@@ -134,6 +134,12 @@ class ReferralRequest(Strict):
     police: PoliceIn | None = None
     agencies_involved: list[str] = Field(default_factory=list)
     idva_allocated: StrictBool = False
+    confirm_duplicate: StrictBool = Field(
+        False,
+        description="true to send a referral although your agency already referred the same "
+        "victim with the same DASH answers on the same referral date (otherwise 409 naming "
+        "that referral). A confirmed duplicate joins the same case and is not a repeat",
+    )
 
     @model_validator(mode="after")
     def consent_reason_given(self) -> ReferralRequest:
@@ -184,10 +190,113 @@ class ReferralRequest(Strict):
                     "victim_aware": "yes",
                     "victim_consented": "yes",
                     "reason": "Strangled during an argument about child contact.",
-                }
+                },
+                {
+                    "marac_area": "oxford",
+                    "referrer": {"name": "Sam Patel"},
+                    "victim": {"name": "Jane Smith", "date_of_birth": "1990-02-03"},
+                    "perpetrators": [
+                        {"name": "John Smith", "relationship_to_victim": "ex-partner"}
+                    ],
+                    "dash": {"answers": {"injury": "yes", "strangulation": "yes"}},
+                    "professional_judgement_reason": "Non-fatal strangulation last week.",
+                    "victim_aware": "yes",
+                    "victim_consented": "yes",
+                    "reason": "Second referral today: a new incident this afternoon.",
+                    "confirm_duplicate": True,
+                },
             ]
         },
     )
+
+
+class ExistingReferral(BaseModel):
+    referral_id: str
+    case_id: str
+    referral_date: dt.date
+    received_at: dt.datetime
+
+
+class DuplicateReferralDetail(BaseModel):
+    type: Literal["duplicate_referral"] = "duplicate_referral"
+    msg: str
+    existing_referral: ExistingReferral
+    to_send_anyway: str = Field(
+        description="how to confirm the second referral is meant: send it again with "
+        '"confirm_duplicate": true'
+    )
+
+
+class DuplicateReferralProblem(BaseModel):
+    """The 409 answer to a referral that duplicates one your agency already sent."""
+
+    detail: DuplicateReferralDetail
+
+
+class WithdrawRequest(Strict):
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="why the referral is withdrawn (recorded, encrypted as risk.narrative)",
+        examples=["Sent twice by mistake; the other referral stands"],
+    )
+
+    model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
+        json_schema_extra={"examples": [{"reason": "Sent twice by mistake"}]},
+    )
+
+
+class CorrectionRequest(Strict):
+    dash: DashIn | None = Field(
+        None, description="the DASH answers as corrected (all of them); omitted: unchanged"
+    )
+    reason: str | None = Field(
+        None, min_length=1, description="why you are referring, as corrected; omitted: unchanged"
+    )
+    professional_judgement_reason: str | None = Field(
+        None, min_length=1, description="as corrected; omitted: unchanged"
+    )
+    correction_note: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="what was wrong and what you corrected (recorded, encrypted)",
+        examples=["Question 15 (strangulation) was ticked no by mistake"],
+    )
+
+    @model_validator(mode="after")
+    def something_corrected(self) -> CorrectionRequest:
+        if self.dash is None and self.reason is None and self.professional_judgement_reason is None:
+            raise ValueError("give the corrected dash, reason or professional_judgement_reason")
+        return self
+
+    model_config = ConfigDict(  # extra="forbid" and stripping come from Strict
+        json_schema_extra={
+            "examples": [
+                {
+                    "dash": {
+                        "form": "partner",
+                        "answers": {"injury": "yes", "strangulation": "yes"},
+                    },
+                    "correction_note": "Strangulation was ticked no by mistake",
+                },
+                {
+                    "reason": "Strangled during an argument about child contact on Friday.",
+                    "correction_note": "The day of the incident was wrong",
+                },
+            ]
+        },
+    )
+
+
+class ReferralAmended(BaseModel):
+    referral_id: str
+    case_id: str
+    status: Literal["withdrawn", "corrected"]
+    on: dt.date
+    dash_score: int
+    risk_level: str
+    criteria_met: list[str] = Field(description="re-evaluated on correction")
+    judgement_flags: list[str]
 
 
 class PersonLink(BaseModel):
@@ -241,6 +350,18 @@ class ReferralView(BaseModel):
     repeat: bool
     last_referral_date: dt.date | None
     listed_for: list[Listing]
+    withdrawn_on: dt.date | None = None
+    withdrawal_reason: ProtectedText | None = None
+    corrected_on: dt.date | None = Field(
+        None, description="set when corrected: the score, criteria and detail are as corrected"
+    )
+    correction_note: ProtectedText | None = None
+    amendable_until: dt.date | None = Field(
+        None,
+        description="the agenda cut-off up to which the referring agency may still withdraw "
+        "or correct it (None: no meeting scheduled yet, or no longer amendable)",
+    )
+    amendable: bool = Field(False, description="the caller's agency may withdraw or correct it now")
     actions: list[ActionView] = Field(description="actions on the case owned by your agency")
     detail: dict = Field(
         description=(
@@ -347,6 +468,12 @@ class AgendaCase(BaseModel):
     )
     late_reason: ProtectedText | None = Field(
         None, description="why the coordinator added the case late, if a reason was given"
+    )
+    withdrawn: bool = Field(
+        False, description="withdrawn by the referrer after this version was published"
+    )
+    corrected: bool = Field(
+        False, description="the referrer corrected it: score, risk and criteria as corrected"
     )
     linked_case_ids: list[str] = Field(
         default_factory=list,

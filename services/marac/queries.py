@@ -53,21 +53,48 @@ def _as_kept_case(row: RowMapping, kept: str) -> RowMapping | dict:
     return row if row["case_id"] == kept else {**row, "case_id": kept}
 
 
-def prior_referrals(conn: Connection, victim_person_id: str) -> list[PriorReferral]:
+def prior_referrals(
+    conn: Connection, victim_person_id: str, received_before: dt.datetime | None = None
+) -> list[PriorReferral]:
+    """The victim's referrals, under the kept person id (withdrawn ones do not count),
+    optionally only those received before a moment (re-evaluating a referral compares it with
+    those sent before it)."""
     victim_person_id = kept_person(conn, victim_person_id)
-    rows = conn.execute(
-        select(
-            marac_referrals.c.referral_id,
-            marac_referrals.c.perpetrator_ids,
-            marac_referrals.c.referral_date,
-        ).where(marac_referrals.c.victim_person_id == victim_person_id)
-    ).all()
+    query = select(
+        marac_referrals.c.referral_id,
+        marac_referrals.c.perpetrator_ids,
+        marac_referrals.c.referral_date,
+    ).where(
+        marac_referrals.c.victim_person_id == victim_person_id,
+        marac_referrals.c.withdrawn_on.is_(None),
+    )
+    if received_before is not None:
+        query = query.where(marac_referrals.c.received_at < received_before)
+    rows = conn.execute(query).all()
     return [
         PriorReferral(
             r.referral_id, victim_person_id, frozenset(r.perpetrator_ids), r.referral_date
         )
         for r in rows
     ]
+
+
+def same_day_referrals(
+    conn: Connection, agency: str, victim_person_id: str, referral_date: dt.date
+) -> list[RowMapping]:
+    """The agency's live (not withdrawn) referrals of the victim dated that day: the only
+    candidates a new referral can duplicate."""
+    rows = conn.execute(
+        select(marac_referrals)
+        .where(
+            marac_referrals.c.referring_agency == agency,
+            marac_referrals.c.victim_person_id == victim_person_id,
+            marac_referrals.c.referral_date == referral_date,
+            marac_referrals.c.withdrawn_on.is_(None),
+        )
+        .order_by(marac_referrals.c.received_at)
+    ).all()
+    return [r._mapping for r in rows]
 
 
 def case_of_referral(conn: Connection, referral_id: str) -> str | None:
@@ -107,7 +134,9 @@ def latest_referral_per_case(conn: Connection, case_ids: list[str]) -> dict[str,
         .order_by(marac_referrals.c.received_at)
     ).all()
     kept_of = {m: k for k, ids in members.items() for m in ids}
-    latest = {kept_of.get(r.case_id, r.case_id): r._mapping for r in rows}  # later overwrite
+    # later referrals overwrite earlier ones, and a live one a withdrawn one
+    rows = sorted(rows, key=lambda r: r.withdrawn_on is None)
+    latest = {kept_of.get(r.case_id, r.case_id): r._mapping for r in rows}
     return {
         case_id: _as_kept_case(latest[kept[case_id]], case_id)
         for case_id in case_ids
@@ -169,10 +198,12 @@ def agenda_versions(conn: Connection, meeting_id: str) -> list[RowMapping]:
 def referrals_in_area(
     conn: Connection, area: str, received_after: dt.datetime | None, received_before: dt.datetime
 ) -> list[RowMapping]:
-    """Referrals received in a window, latest per case (the candidates for an agenda)."""
+    """Referrals received in a window, latest per case (the candidates for an agenda).
+    Withdrawn referrals are left out: they leave the draft agenda."""
     conditions = [
         marac_referrals.c.marac_area == area,
         marac_referrals.c.received_at < received_before,
+        marac_referrals.c.withdrawn_on.is_(None),
     ]
     if received_after is not None:
         conditions.append(marac_referrals.c.received_at >= received_after)

@@ -261,6 +261,24 @@ class SharingService:
             used.version if used else None,
         )
 
+    def reveal_to_supplier(self, event_type: str, event_id: str, payload: dict) -> dict[str, Any]:
+        """Decrypt a record for the agency that supplied it, for a decision made on the server.
+
+        The supplier may always read its own record back (DOMAIN.md); the caller must have
+        checked that the requesting agency produced the event. Nothing is shown to anyone, so
+        nothing is audited: use ``reveal`` and ``access_events`` for what a page or API shows.
+        Erased fields come back erased.
+        """
+        result, _summary = decrypt_record(
+            self._plan(event_type),
+            payload,
+            event_id,
+            self.vault,
+            may_read=lambda _dc: True,
+            withheld_reason=lambda _dc: "",
+        )
+        return result
+
     def access_events(
         self, caller: Caller, purpose: str, route: str, revealed: list[Revealed]
     ) -> list[Event]:

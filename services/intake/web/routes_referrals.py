@@ -38,7 +38,20 @@ from services.marac.domain.criteria_words import (
 )
 from services.marac.domain.dash import judgement_flags
 from services.marac.domain.stalking import STALKING_QUESTIONS, STALKING_TEXT
-from services.marac.intake import ReferralRefused, marac_policy, policy_areas, submit_referral
+from services.marac.intake import (
+    DuplicateReferral,
+    NotTheReferrer,
+    ReferralClosed,
+    ReferralNotFound,
+    ReferralRefused,
+    correct_referral,
+    joined_dash_answers,
+    marac_policy,
+    policy_areas,
+    submit_referral,
+    withdraw_referral,
+)
+from services.marac.models import CorrectionRequest, DashIn
 from services.sharing.matching import match_person
 from services.sharing.service import Caller
 
@@ -368,7 +381,7 @@ def save_page(request: Request, draft_id: str, page: str, caller: Referrer, form
     platform = get_platform(request)
     today = platform.today()
     if page == "check":
-        return _submit(request, caller, state, draft_id)
+        return _submit(request, caller, state, draft_id, form)
     if page == "about":
         values, errors = rf.parse_about(form, policy_areas(platform))
         if errors:
@@ -489,6 +502,7 @@ def _save_person(request, caller, state, draft_id, kind, page, form, today):
 
 
 def _saved(request, caller, draft_id, state, url: str):
+    state.pop("duplicate_of", None)  # changed: the duplicate check is made again on sending
     _save(request, caller, draft_id, state)
     return redirect(request, url)
 
@@ -537,7 +551,16 @@ def _check_context(request, state, draft_id) -> dict[str, Any]:
     }
 
 
-def _check_page(request, state, draft_id, problems: list[dict[str, str]] | None = None):
+CONFIRM_DUPLICATE = "Select yes if you mean to send a second referral for the same case"
+
+
+def _check_page(
+    request,
+    state,
+    draft_id,
+    problems: list[dict[str, str]] | None = None,
+    errors: dict[str, str] | None = None,
+):
     missing = rf.next_incomplete(state)
     if missing is not None:
         return redirect(request, _url(draft_id, missing))
@@ -546,6 +569,9 @@ def _check_page(request, state, draft_id, problems: list[dict[str, str]] | None 
         caller = request.state.caller
         _save(request, caller, draft_id, state)
     context = _check_context(request, state, draft_id)
+    context["duplicate"] = state.get("duplicate_of")
+    if errors:
+        context["errors"] = errors
     if problems:
         context["error_list"] = problems
     return render(request, "referral/check.html", context, status_code=400 if problems else 200)
@@ -559,7 +585,7 @@ def _problem_links(draft_id: str, problems: list[tuple[str, str]]) -> list[dict[
     return links
 
 
-def _submit(request, caller: Caller, state, draft_id):
+def _submit(request, caller: Caller, state, draft_id, form):
     missing = rf.next_incomplete(state)
     if missing is not None:
         return redirect(request, _url(draft_id, missing))
@@ -568,10 +594,21 @@ def _submit(request, caller: Caller, state, draft_id):
     referral, problems = rf.validate_request(body)
     if referral is None:
         return _check_page(request, state, draft_id, _problem_links(draft_id, problems))
+    if state.get("duplicate_of"):  # warned: the user must say the second referral is meant
+        if form.get("confirm_duplicate") != "yes":
+            problems = [{"text": CONFIRM_DUPLICATE, "href": "#confirm_duplicate"}]
+            return _check_page(
+                request, state, draft_id, problems, {"confirm_duplicate": CONFIRM_DUPLICATE}
+            )
+        referral = referral.model_copy(update={"confirm_duplicate": True})
     try:
         with platform.commands.begin() as command:
             submission = submit_referral(platform, command.conn, caller, referral)
             command.record(submission.events)
+    except DuplicateReferral as exc:  # decided on current state; warn, then ask (PRG)
+        state["duplicate_of"] = exc.existing.model_dump(mode="json")
+        _save(request, caller, draft_id, state)
+        return redirect(request, _url(draft_id, "check"))
     except ReferralRefused as exc:
         message = str(exc)
         if exc.field == "criteria":
@@ -637,6 +674,8 @@ def your_referrals(request: Request, caller: Referrer):
         referrals = []
         for row, payload in zip(rows, shown, strict=True):
             status_text, colour = _status(queries.listings_for_case(conn, row["case_id"]), today)
+            if row["withdrawn_on"] is not None:
+                status_text, colour = f"Withdrawn on {row['withdrawn_on']:%-d %B %Y}", "grey"
             referrals.append(
                 {
                     "referral_id": row["referral_id"],
@@ -648,6 +687,7 @@ def your_referrals(request: Request, caller: Referrer):
                     "risk_level": row["risk_level"],
                     "criteria": row["criteria"],
                     "repeat": row["is_repeat"],
+                    "corrected": row["corrected_on"] is not None,
                     "status": status_text,
                     "colour": colour,
                     "open_actions": open_actions.get(row["case_id"], 0),
@@ -662,12 +702,17 @@ def your_referrals(request: Request, caller: Referrer):
     return render(request, "referral/list.html", {"referrals": referrals, "pending": pending})
 
 
-@router.get(f"{BASE}/{{referral_id}}")
-def referral_page(request: Request, referral_id: str, caller: Referrer):
+def _referral(request: Request, caller: Caller, referral_id: str) -> dict[str, Any]:
     platform = get_platform(request)
     with platform.engine.connect() as conn:
         view = marac_api.get_referral(referral_id, caller, conn, platform)  # 404 if not theirs
-    data = view.model_dump(mode="json")
+    return view.model_dump(mode="json")
+
+
+@router.get(f"{BASE}/{{referral_id}}")
+def referral_page(request: Request, referral_id: str, caller: Referrer, done: str = ""):
+    platform = get_platform(request)
+    data = _referral(request, caller, referral_id)
     return render(
         request,
         "referral/detail.html",
@@ -677,5 +722,146 @@ def referral_page(request: Request, referral_id: str, caller: Referrer):
             "labels": {"gender": dict(rf.GENDERS), "ethnicity": dict(rf.ETHNICITIES)},
             "agency_names": dict(agencies(platform)),
             "today": platform.today().isoformat(),
+            "done": done if done in ("withdrawn", "corrected") else "",
         },
     )
+
+
+# -- withdraw or correct before the cut-off --------------------------------------------------
+
+
+def _closed_message(exc: ReferralClosed, doing: str) -> str:
+    """Why the referral can no longer change, in words (not the API's)."""
+    if exc.meeting is None:
+        return f"You cannot {doing} this referral: it has been withdrawn"
+    meeting = exc.meeting
+    return (
+        f"You cannot {doing} this referral: the agenda for the meeting on "
+        f"{meeting.meeting_date:%-d %B %Y} was cut off on {meeting.cutoff:%-d %B %Y}. "
+        "Send a new referral instead"
+    )
+
+
+def _amend(request: Request, caller: Caller, referral_id: str, change):
+    """Run the withdrawal or correction as one command; the API's refusals as page answers."""
+    platform = get_platform(request)
+    try:
+        with platform.commands.begin() as command:
+            amendment = change(platform, command.conn)
+            command.record(amendment.events)
+    except ReferralNotFound:
+        raise HTTPException(404) from None
+    except NotTheReferrer:
+        raise HTTPException(403) from None
+
+
+def _amend_page(request, caller, referral_id, template, context, status_code=200):
+    data = _referral(request, caller, referral_id)
+    if not data["amendable"] and status_code == 200:
+        return redirect(request, f"{BASE}/{referral_id}")
+    context = {"referral": data, "action": f"{BASE}/{referral_id}/{template}", **context}
+    return render(request, f"referral/{template}.html", context, status_code=status_code)
+
+
+@router.get(f"{BASE}/{{referral_id}}/withdraw")
+def withdraw_page(request: Request, referral_id: str, caller: Referrer):
+    return _amend_page(request, caller, referral_id, "withdraw", {"values": {}})
+
+
+@router.post(f"{BASE}/{{referral_id}}/withdraw")
+def withdraw(request: Request, referral_id: str, caller: Referrer, form: PostedForm):
+    values: dict[str, Any] = {}
+    errors = rf.Errors()
+    rf.required_text(
+        form, "reason", values, errors, "Enter why you are withdrawing the referral", 2000
+    )
+    if errors:
+        context = {"values": values, "errors": errors.messages, "error_list": errors.summary()}
+        return _amend_page(request, caller, referral_id, "withdraw", context, 400)
+    try:
+        _amend(
+            request,
+            caller,
+            referral_id,
+            lambda platform, conn: withdraw_referral(
+                platform, conn, caller, referral_id, values["reason"]
+            ),
+        )
+    except ReferralClosed as exc:
+        context = {"values": values, "error_list": [{"text": _closed_message(exc, "withdraw")}]}
+        return _amend_page(request, caller, referral_id, "withdraw", context, 409)
+    return redirect(request, f"{BASE}/{referral_id}?done=withdrawn")
+
+
+def _correct_context(data: dict[str, Any]) -> dict[str, Any]:
+    detail = data["detail"]
+    form = detail.get("dash_form") or "partner"
+    questions = rf.dash_questions(form)
+    return {
+        "dash_form": form,
+        "questions": [(i + 1, k, rf.DASH_TEXT[k]) for i, k in enumerate(questions)],
+        "answers": rf.YES_NO_UNKNOWN,
+    }
+
+
+def _shown(value: Any) -> str:
+    return value["value"] if isinstance(value, dict) and value.get("status") == "shown" else ""
+
+
+@router.get(f"{BASE}/{{referral_id}}/correct")
+def correct_page(request: Request, referral_id: str, caller: Referrer):
+    data = _referral(request, caller, referral_id)
+    detail = data["detail"]
+    values: dict[str, Any] = dict(joined_dash_answers(detail) or {})
+    values["reason"] = _shown(detail.get("reason"))
+    values["professional_judgement_reason"] = _shown(detail.get("professional_judgement_reason"))
+    return _amend_page(
+        request, caller, referral_id, "correct", _correct_context(data) | {"values": values}
+    )
+
+
+@router.post(f"{BASE}/{{referral_id}}/correct")
+def correct(request: Request, referral_id: str, caller: Referrer, form: PostedForm):
+    data = _referral(request, caller, referral_id)
+    context = _correct_context(data)
+    questions = rf.dash_questions(context["dash_form"])
+    values, errors = rf.parse_dash(form, questions, {k: i + 1 for i, k in enumerate(questions)})
+    rf.required_text(form, "reason", values, errors, "Enter why you are referring", 5000)
+    rf.optional_text(
+        form, "professional_judgement_reason", values, errors, "Professional judgement", 5000
+    )
+    rf.required_text(form, "correction_note", values, errors, "Enter what you corrected", 2000)
+    context["values"] = values
+    if errors:
+        context |= {"errors": errors.messages, "error_list": errors.summary()}
+        return _amend_page(request, caller, referral_id, "correct", context, 400)
+    correction = CorrectionRequest(
+        dash=DashIn(form=context["dash_form"], answers={k: values[k] for k in questions}),
+        reason=values["reason"],
+        professional_judgement_reason=values["professional_judgement_reason"] or None,
+        correction_note=values["correction_note"],
+    )
+    try:
+        _amend(
+            request,
+            caller,
+            referral_id,
+            lambda platform, conn: correct_referral(
+                platform, conn, caller, referral_id, correction
+            ),
+        )
+    except ReferralClosed as exc:
+        context["error_list"] = [{"text": _closed_message(exc, "correct")}]
+        return _amend_page(request, caller, referral_id, "correct", context, 409)
+    except ReferralRefused as exc:
+        message = (
+            "As corrected, this referral meets no MARAC criterion. If you are referring on "
+            "professional judgement, give your reasons; otherwise withdraw the referral"
+            if exc.field == "criteria"
+            else "Check the answers: the correction could not be made"
+        )
+        anchor = "professional_judgement_reason"
+        context["error_list"] = [{"text": message, "href": f"#{anchor}"}]
+        context["errors"] = {anchor: message}
+        return _amend_page(request, caller, referral_id, "correct", context, 400)
+    return redirect(request, f"{BASE}/{referral_id}?done=corrected")

@@ -35,6 +35,8 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/api/persons/matches/{proposal_id}/decision"): {"coordinator"},
     ("POST", "/api/marac/referrals"): {"referrer", "coordinator"},
     ("GET", "/api/marac/referrals/{referral_id}"): ANY_ROLE,
+    ("POST", "/api/marac/referrals/{referral_id}/withdraw"): {"referrer", "coordinator"},
+    ("POST", "/api/marac/referrals/{referral_id}/correction"): {"referrer", "coordinator"},
     ("POST", "/api/marac/meetings"): {"coordinator"},
     ("GET", "/api/marac/meetings"): ANY_ROLE,
     ("GET", "/api/marac/meetings/{meeting_id}/agenda"): ANY_ROLE,

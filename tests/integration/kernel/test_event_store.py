@@ -82,15 +82,15 @@ def test_concurrent_referrals_of_one_new_person_make_one_person(api):
     answers: list[dict] = []
     start = threading.Barrier(3)
 
-    def post() -> None:
+    def post(yes: int) -> None:  # other answers each time: not duplicates of each other
         start.wait()
         response = api.client.post(
-            "/api/marac/referrals", json=referral(victim="Ada Lovelace"), headers=idva
+            "/api/marac/referrals", json=referral(victim="Ada Lovelace", yes=yes), headers=idva
         )
         assert response.status_code == 201, response.text
         answers.append(response.json())
 
-    threads = [threading.Thread(target=post) for _ in range(3)]
+    threads = [threading.Thread(target=post, args=(yes,)) for yes in (15, 16, 17)]
     for thread in threads:
         thread.start()
     for thread in threads:
