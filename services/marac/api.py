@@ -50,6 +50,7 @@ from services.marac.models import (
     ActionStatusRequest,
     ActionView,
     AgendaView,
+    CaseView,
     CorrectionRequest,
     DuplicateReferralDetail,
     DuplicateReferralProblem,
@@ -304,6 +305,66 @@ def get_referral(
             for a, payload in zip(own_actions, shown[1:], strict=True)
         ],
         detail=detail,
+    )
+
+
+# -- cases -----------------------------------------------------------------------------------
+
+
+def may_see_case(db: Connection, caller: Caller, referrals: list[RowMapping], case_id: str) -> bool:
+    """Coordinators, an agency that referred the case, and an agency that owns an action on
+    it (it must know whom the action is for): no one else learns that the case exists."""
+    return (
+        caller.role == "coordinator"
+        or any(r["referring_agency"] == caller.agency for r in referrals)
+        or queries.owns_action_on(db, caller.agency, case_id)
+    )
+
+
+@router.get(
+    "/cases/{case_id}",
+    response_model=CaseView,
+    summary="A case: its latest referral as your agency may see it, its listings and actions",
+    description=(
+        "For MARAC coordinators, the agencies that referred the case and the agencies that own "
+        "an action on it. The latest referral's fields come back as the agreement lets the "
+        "caller's agency see them: what it is not granted is withheld, with the reason. Any "
+        "other agency gets 404, as for a case that does not exist."
+    ),
+    responses={404: {"description": "no such case, or not one your agency may see"}},
+)
+def get_case(case_id: str, caller: CurrentCaller, db: Db, platform: PlatformDep) -> CaseView:
+    referrals = queries.case_referrals(db, case_id)
+    if not referrals or not may_see_case(db, caller, referrals, case_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")
+    latest = referrals[-1]
+    today = platform.today()
+    actions = [
+        a for a in queries.actions(db, case_ids=[case_id])
+        if caller.role == "coordinator" or a["owner_agency"] == caller.agency
+    ]  # fmt: skip
+    stored = [Stored("ReferralSubmitted", latest["event_id"], latest["payload"])]
+    stored += [
+        Stored("ActionAssigned", a["assigned_event_id"], a["assigned_payload"]) for a in actions
+    ]
+    shown = disclose(platform, caller, PURPOSE, f"GET /api/marac/cases/{case_id}", stored)
+    return CaseView(
+        case_id=case_id,
+        marac_area=latest["marac_area"],
+        referral_date=latest["referral_date"],
+        referring_agency=latest["referring_agency"],
+        referrals=len(referrals),
+        dash_score=latest["dash_score"],
+        risk_level=latest["risk_level"],
+        criteria=list(latest["criteria"]),
+        repeat=latest["is_repeat"],
+        last_referral_date=latest["last_referral_date"],
+        listed_for=_listings(db, case_id, today),
+        actions=[
+            agendas.action_view(a, payload["description"], today)
+            for a, payload in zip(actions, shown[1:], strict=True)
+        ],
+        detail=shown[0],
     )
 
 

@@ -374,6 +374,32 @@ class ReferralView(BaseModel):
     )
 
 
+class CaseView(BaseModel):
+    """A case as one agency may see it: the latest referral's facts and fields under the ISA."""
+
+    case_id: str
+    marac_area: str
+    referral_date: dt.date = Field(description="the date of the case's latest referral")
+    referring_agency: str = Field(description="who made the case's latest referral")
+    referrals: int = Field(description="how many referrals the case has had")
+    dash_score: int
+    risk_level: str
+    criteria: list[str]
+    repeat: bool
+    last_referral_date: dt.date | None
+    listed_for: list[Listing]
+    actions: list[ActionView] = Field(
+        description="actions on the case owned by your agency (every agency's for coordinators)"
+    )
+    detail: dict = Field(
+        description=(
+            "the latest referral's fields as your agency may see them under the information "
+            "sharing agreement: sensitive ones as ProtectedText (shown, or withheld with the "
+            "reason naming the agreement)"
+        )
+    )
+
+
 class MeetingRequest(Strict):
     marac_area: str = Field(
         min_length=1, examples=["oxford"], description="one of the MARAC policy's areas"

@@ -149,6 +149,26 @@ def case_exists(conn: Connection, case_id: str) -> bool:
     return found.first() is not None
 
 
+def case_referrals(conn: Connection, case_id: str) -> list[RowMapping]:
+    """Every referral on the case, oldest first."""
+    rows = conn.execute(
+        select(marac_referrals)
+        .where(marac_referrals.c.case_id == case_id)
+        .order_by(marac_referrals.c.received_at)
+    ).all()
+    return [r._mapping for r in rows]
+
+
+def owns_action_on(conn: Connection, agency: str, case_id: str) -> bool:
+    """True when the agency owns an action (open or closed) on the case."""
+    found = conn.execute(
+        select(marac_actions.c.action_id)
+        .where(marac_actions.c.case_id == case_id, marac_actions.c.owner_agency == agency)
+        .limit(1)
+    )
+    return found.first() is not None
+
+
 def case_area(conn: Connection, case_id: str) -> str | None:
     """The MARAC area of the case's latest referral (a case moves with a referral elsewhere)."""
     return conn.execute(

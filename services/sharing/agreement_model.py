@@ -71,6 +71,10 @@ class Agreement:
     """Purpose -> parties whose data protection officer acts for the whole partnership for it
     (erasure and the audit trail of any subject held for the purpose); every other DPO acts
     on what their own agency recorded."""
+    originator_reads_own: bool = False
+    """An agency that recorded an event may always read that event's fields back, whatever
+    classes it is granted: what it submitted is its own record (DOMAIN: a referrer can read
+    back what it submitted). Scoped to the event: later data in the same class is not."""
 
     @property
     def label(self) -> str:
@@ -90,6 +94,16 @@ class Agreement:
         party = self.party(agency_id)
         return (
             party is not None and purpose in self.purposes and party.may_read(purpose, data_class)
+        )
+
+    def reads_own_record(self, agency_id: str, purpose: str, recorded_by: str | None) -> bool:
+        """True when the agreement lets a party read back an event it recorded itself."""
+        return (
+            self.originator_reads_own
+            and recorded_by is not None
+            and recorded_by == agency_id
+            and purpose in self.purposes
+            and self.party(agency_id) is not None
         )
 
     def withheld_reason(self, agency_id: str, purpose: str, data_class: str) -> str:
@@ -181,12 +195,27 @@ class AgreementSet:
             if agency_id in agencies
         }
 
-    def decide(self, agency_id: str, purpose: str, data_class: str, on: date) -> ReadDecision:
-        """May the agency read the class for the purpose on the date, under any agreement?"""
+    def decide(
+        self,
+        agency_id: str,
+        purpose: str,
+        data_class: str,
+        on: date,
+        recorded_by: str | None = None,
+    ) -> ReadDecision:
+        """May the agency read the class for the purpose on the date, under any agreement?
+
+        `recorded_by` is the agency that recorded the event the value belongs to: under an
+        agreement with `originator_reads_own`, that agency reads its own event in full.
+        """
         in_force = self.in_force(on)
         for agreement in in_force:
             if agreement.may_read(agency_id, purpose, data_class):
                 return ReadDecision(True, f"shared under {agreement.label}", agreement)
+        for agreement in in_force:
+            if agreement.reads_own_record(agency_id, purpose, recorded_by):
+                reason = f"shown under {agreement.label}: {agency_id} recorded it"
+                return ReadDecision(True, reason, agreement)
         covering = [a for a in in_force if purpose in a.purposes] or in_force
         if not covering:
             reason = f"withheld: no information sharing agreement is in force on {on.isoformat()}"

@@ -25,6 +25,8 @@ Format (one agreement version per file)::
         type: police
         may_read:                     # optional; per purpose, data classes
           marac: [victim.identity, ...]
+    originator_reads_own: true        # optional (default false): an agency reads back
+                                      # every field of an event it recorded itself
     data_protection:                  # optional
       partnership_wide:               # per purpose, parties whose DPO acts partnership-wide
         marac: [marac-coord]
@@ -68,6 +70,7 @@ __all__ = [
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
@@ -170,6 +173,11 @@ class _Reader:
             self.fail(node, f"unknown {what} '{value}' (expected one of: {', '.join(allowed)})")
         return value
 
+    def boolean(self, node: Node, what: str) -> bool:
+        if not isinstance(node, ScalarNode) or node.tag != _BOOL:
+            self.fail(node, f"{what} must be true or false, not '{_shown(node)}'")
+        return bool(self._constructor.construct_object(node))
+
     def positive_int(self, node: Node, what: str) -> int:
         if not isinstance(node, ScalarNode) or node.tag != _INT:
             self.fail(node, f"{what} must be a whole number, not '{_shown(node)}'")
@@ -202,7 +210,7 @@ class _Reader:
                 "purposes",
                 "parties",
             ),
-            optional=("title", "effective_to", "data_protection"),
+            optional=("title", "effective_to", "data_protection", "originator_reads_own"),
         )
         agreement_id = self.slug(top["id"], "id")
         effective_from = self.date(top["effective_from"], "effective_from")
@@ -233,6 +241,11 @@ class _Reader:
             parties=parties,
             source=self.source,
             partnership_wide=MappingProxyType(partnership_wide),
+            originator_reads_own=(
+                self.boolean(top["originator_reads_own"], "originator_reads_own")
+                if "originator_reads_own" in top
+                else False
+            ),
         )
 
     def data_protection(

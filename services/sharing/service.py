@@ -168,6 +168,13 @@ class SharingService:
                 (subject, event.envelope.agency, purpose, day) for subject in {s for s, _ in pairs}
             )
         self.subjects.note(rows, backfill=backfill)
+        self.subjects.note_origins(
+            (str(event.event_id), event.envelope.agency) for event, pairs in by_event if pairs
+        )
+
+    def prefetch_origins(self, event_ids: Sequence[str]) -> None:
+        """Look up who recorded a batch of events in one round trip (lists of records)."""
+        self.subjects.origins(str(event_id) for event_id in event_ids)
 
     def prefetch_keys(self, events: Sequence[Event]) -> None:
         """Load the keys a batch of stored events needs in one round trip (projectors)."""
@@ -228,14 +235,30 @@ class SharingService:
     def reveal(
         self, caller: Caller, purpose: str, event_type: str, event_id: str, payload: dict
     ) -> Revealed:
-        """Decrypt what the caller's agency may read for the purpose under today's agreement."""
+        """Decrypt what the caller's agency may read for the purpose under today's agreement.
+
+        A class the agency is not granted is still shown from an event the agency recorded
+        itself, where the agreement says `originator_reads_own` (its origin is looked up only
+        then): what it submitted, never what others recorded in the same class.
+        """
         agreements = self.agreements.get()
         today = self.clock()
         decisions: dict[str, Any] = {}
+        origin: list[str | None] = []
+
+        def recorded_by() -> str | None:
+            if not origin:
+                origin.append(self.subjects.origin(str(event_id)))
+            return origin[0]
 
         def decision(data_class: str):
             if data_class not in decisions:
-                decisions[data_class] = agreements.decide(caller.agency, purpose, data_class, today)
+                found = agreements.decide(caller.agency, purpose, data_class, today)
+                if not found.allowed:
+                    found = agreements.decide(
+                        caller.agency, purpose, data_class, today, recorded_by=recorded_by()
+                    )
+                decisions[data_class] = found
             return decisions[data_class]
 
         result, summary = decrypt_record(

@@ -9,6 +9,10 @@ retention job reads when each subject was last active for each purpose.
 Written before the event is stored, as the keys are: a command refused after encryption can
 leave a row naming an agency that tried to record data about the subject. Only ids, agency
 codes and dates are kept; nothing here identifies a person.
+
+Beside it, each event's origin: the agency that recorded an event with sensitive fields, so
+the agreement's `originator_reads_own` rule can let that agency read back exactly what it
+submitted (that event's fields, not what others later recorded about the same subject).
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from services.sharing.vault_tables import subject_sources
+from services.sharing.vault_tables import event_origins, subject_sources
 
 _CACHE_LIMIT = 200_000
 _ROWS_PER_INSERT = 1_000
+_ORIGIN_CACHE_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class SubjectRegister:
         # (subject, agency, purpose) -> the last day this process wrote: at most one write a
         # day for each, so a busy publisher does not pay a round trip per event.
         self._seen: dict[tuple[str, str, str], dt.date] = {}
+        # event id -> the agency that recorded it: an event's origin never changes.
+        self._origins: dict[str, str] = {}
 
     def note(
         self, rows: Iterable[tuple[str, str, str, dt.date]], *, backfill: bool = False
@@ -124,6 +131,52 @@ class SubjectRegister:
             if len(self._seen) + len(fresh) > _CACHE_LIMIT:
                 self._seen.clear()
             self._seen.update(fresh)
+
+    def note_origins(self, rows: Iterable[tuple[str, str]]) -> None:
+        """Record (event id, agency) for events carrying sensitive fields; repeats are kept once."""
+        fresh = {event_id: agency for event_id, agency in rows if event_id not in self._origins}
+        if not fresh:
+            return
+        insert = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        items = sorted(fresh.items())
+        with self._engine.begin() as connection:
+            for start in range(0, len(items), _ROWS_PER_INSERT):
+                chunk = items[start : start + _ROWS_PER_INSERT]
+                connection.execute(
+                    insert(event_origins)
+                    .values([{"event_id": e, "agency": a} for e, a in chunk])
+                    .on_conflict_do_nothing()
+                )
+        with self._lock:
+            if len(self._origins) + len(fresh) > _ORIGIN_CACHE_LIMIT:
+                self._origins.clear()
+            self._origins.update(fresh)
+
+    def origins(self, event_ids: Iterable[str]) -> dict[str, str]:
+        """The agency that recorded each event, for those whose origin is known."""
+        wanted = {str(event_id) for event_id in event_ids}
+        with self._lock:
+            found = {e: self._origins[e] for e in wanted if e in self._origins}
+        missing = sorted(wanted - found.keys())
+        if not missing:
+            return found
+        with self._engine.connect() as connection:
+            for start in range(0, len(missing), _ROWS_PER_INSERT):
+                rows = connection.execute(
+                    select(event_origins.c.event_id, event_origins.c.agency).where(
+                        event_origins.c.event_id.in_(missing[start : start + _ROWS_PER_INSERT])
+                    )
+                ).all()
+                found.update({row[0]: row[1] for row in rows})
+        with self._lock:
+            if len(self._origins) + len(found) > _ORIGIN_CACHE_LIMIT:
+                self._origins.clear()
+            self._origins.update(found)
+        return found
+
+    def origin(self, event_id: str) -> str | None:
+        """The agency that recorded the event, or None when it is not known."""
+        return self.origins([event_id]).get(str(event_id))
 
     def sources(self, subject_id: str) -> list[Source]:
         """Every agency and purpose that holds data about the subject."""

@@ -44,3 +44,13 @@ subject_sources = Table(
     Column("first_recorded_on", Date, nullable=False),
     Column("last_recorded_on", Date, nullable=False),
 )
+
+event_origins = Table(
+    "sharing_event_origins",
+    vault_metadata,
+    # Which agency recorded each event that carries sensitive fields: written on the publish
+    # path with the subject sources, so the ISA's `originator_reads_own` rule can show an
+    # agency the fields of its own event (and only that event). Ids and agency codes only.
+    Column("event_id", String(64), primary_key=True),
+    Column("agency", String(64), nullable=False),
+)

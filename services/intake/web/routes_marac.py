@@ -27,7 +27,14 @@ from services.intake.web.core import (
     render,
     require,
 )
-from services.intake.web.referral_form import Errors, check_date, date_parts, text
+from services.intake.web.referral_form import (
+    ETHNICITIES,
+    GENDERS,
+    Errors,
+    check_date,
+    date_parts,
+    text,
+)
 from services.marac import agendas, exports, queries
 from services.marac import api as marac_api
 from services.marac.domain.agenda import ExclusionReason
@@ -500,10 +507,12 @@ def _actions_page(
         actions = marac_api.list_actions(
             caller, conn, platform, agency=None if caller.role == "coordinator" else caller.agency
         )
-    own = [a for a in actions if a.owner_agency == caller.agency]
+        own = [a for a in actions if a.owner_agency == caller.agency]
+        cases = _case_summaries(platform, caller, conn, sorted({a.case_id for a in own}))
     context: dict[str, Any] = {
         "open": [a.model_dump(mode="json") for a in own if a.status == "open"],
         "closed": [a.model_dump(mode="json") for a in own if a.status != "open"],
+        "cases": cases,
         "updated": updated,
     }
     if error is not None:
@@ -512,6 +521,54 @@ def _actions_page(
         context["error_message"] = message
         context["error_list"] = [{"text": message, "href": f"#status-{action_id}"}]
     return _show(request, "marac/actions.html", context, 400 if error else 200)
+
+
+def _case_summaries(platform, caller, conn, case_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Whom each action is for: the victim's name (as the agency may see it) and the risk on
+    the case's latest referral. Only the name is decrypted, so only the name is audited."""
+    rows = queries.latest_referral_per_case(conn, case_ids) if case_ids else {}
+    order = [c for c in case_ids if c in rows]
+    victims = [
+        {k: rows[c]["payload"]["victim"].get(k) for k in ("person_id", "name")} for c in order
+    ]
+    shown = disclose(
+        platform,
+        caller,
+        "marac",
+        "GET /marac/actions",
+        [
+            Stored("ReferralSubmitted", rows[c]["event_id"], {"victim": victim})
+            for c, victim in zip(order, victims, strict=True)
+        ],
+    )
+    return {
+        c: {
+            "victim_name": payload["victim"]["name"],
+            "dash_score": rows[c]["dash_score"],
+            "risk_level": rows[c]["risk_level"],
+            "marac_area": rows[c]["marac_area"],
+        }
+        for c, payload in zip(order, shown, strict=True)
+    }
+
+
+@router.get("/marac/cases/{case_id}")
+def case_page(request: Request, case_id: str, caller: Partner):
+    """A case for the agencies that may see it (its actions' owners among them), else 404."""
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        view = marac_api.get_case(case_id, caller, conn, platform)
+    data = view.model_dump(mode="json")
+    return _show(
+        request,
+        "marac/case.html",
+        {
+            "case": data,
+            "detail": data["detail"],
+            "labels": {"gender": dict(GENDERS), "ethnicity": dict(ETHNICITIES)},
+            "agency_names": dict(agencies(platform)),
+        },
+    )
 
 
 @router.post("/marac/actions/{action_id}/status")

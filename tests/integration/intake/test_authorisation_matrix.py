@@ -37,6 +37,7 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/marac/referrals/{referral_id}"): ANY_ROLE,
     ("POST", "/api/marac/referrals/{referral_id}/withdraw"): {"referrer", "coordinator"},
     ("POST", "/api/marac/referrals/{referral_id}/correction"): {"referrer", "coordinator"},
+    ("GET", "/api/marac/cases/{case_id}"): ANY_ROLE,
     ("POST", "/api/marac/meetings"): {"coordinator"},
     ("GET", "/api/marac/meetings"): ANY_ROLE,
     ("GET", "/api/marac/meetings/{meeting_id}/agenda"): ANY_ROLE,
@@ -106,6 +107,7 @@ def seeded(api):
     )
     return {
         "referral_id": case.json()["referral_id"],
+        "case_id": case.json()["case_id"],
         "nominal_id": nominal,
         "person_id": incident["suspect_person_id"],
         "meeting_id": "m-unknown",
@@ -203,6 +205,8 @@ AGENCY_SCOPED = [
     # (method, path, agency, role, statuses): a role that may call the route, from an agency
     # with no right to this record.
     ("GET", "/api/marac/referrals/{referral_id}", "housing-oxford", "referrer", (404,)),
+    ("GET", "/api/marac/cases/{case_id}", "housing-oxford", "referrer", (404,)),
+    ("GET", "/api/marac/cases/{case_id}", "health-ouh", "agency_contact", (404,)),
     ("GET", "/api/mappa/nominals/{nominal_id}", "idva-oxon", "referrer", (404,)),
     ("GET", "/api/mappa/nominals/{nominal_id}", "idva-oxon", "agency_contact", (404,)),
     ("GET", "/api/mappa/nominals", "idva-oxon", "referrer", (403,)),

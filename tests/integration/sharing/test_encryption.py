@@ -112,6 +112,8 @@ def _field_classes(value, found: dict | None = None) -> dict[str, set[str]]:
 
 
 def test_every_party_reads_a_field_if_and_only_if_the_agreement_says_so(api):
+    """Granted classes, plus everything in the referring agency's own referral
+    (`originator_reads_own`)."""
     api.platform.today = lambda: dt.date(2026, 11, 20)
     case = submit(api, full_referral(yes=16))
     api.settle()
@@ -128,9 +130,9 @@ def test_every_party_reads_a_field_if_and_only_if_the_agreement_says_so(api):
         )
         statuses = _field_classes(to_jsonable(revealed.payload))
         for data_class, seen in statuses.items():
-            expected = (
-                "shown" if agreement.may_read(party.agency_id, "marac", data_class) else "withheld"
-            )
+            granted = agreement.may_read(party.agency_id, "marac", data_class)
+            own = agreement.originator_reads_own and party.agency_id == IDVA[0]
+            expected = "shown" if granted or own else "withheld"
             assert seen == {expected}, (party.agency_id, data_class, seen)
             checked += 1
     classes = {

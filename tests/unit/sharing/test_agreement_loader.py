@@ -268,3 +268,19 @@ def test_a_broken_data_protection_block_names_the_line(block: str, line: int, re
     with pytest.raises(AgreementError) as error:
         parse_agreement(with_data_protection(block), "isa.yaml")
     assert (error.value.line, error.value.reason) == (line, reason)
+
+
+def test_originator_reads_own_is_off_unless_the_agreement_says_so() -> None:
+    assert parse_agreement(BASE).originator_reads_own is False
+    text = BASE.replace("purposes:\n", "originator_reads_own: true\npurposes:\n", 1)
+    assert parse_agreement(text).originator_reads_own is True
+
+
+def test_originator_reads_own_must_be_true_or_false() -> None:
+    text = BASE.replace("purposes:\n", "originator_reads_own: sometimes\npurposes:\n", 1)
+    with pytest.raises(AgreementError) as error:
+        parse_agreement(text, "isa.yaml")
+    assert (error.value.line, error.value.reason) == (
+        8,
+        "originator_reads_own must be true or false, not 'sometimes'",
+    )

@@ -116,3 +116,54 @@ def test_review_is_overdue_after_the_review_date() -> None:
     isa = agreement("isa", 1, date(2024, 1, 1))
     assert not isa.review_overdue(date(2030, 1, 1))
     assert isa.review_overdue(date(2030, 1, 2))
+
+
+# -- originator_reads_own: a referrer can read back what it submitted ------------------------
+
+
+def reads_own(agreement_: Agreement, on: bool = True) -> Agreement:
+    from dataclasses import replace
+
+    return replace(agreement_, originator_reads_own=on)
+
+
+def test_an_agency_reads_back_a_class_it_is_not_granted_from_its_own_record() -> None:
+    agreements = AgreementSet([reads_own(agreement("isa", 1, date(2024, 1, 1)))])
+    day = date(2025, 1, 1)
+    own = agreements.decide(
+        "housing-oxford", "marac", "victim.health", day, recorded_by="housing-oxford"
+    )
+    assert own.allowed
+    assert own.reason == "shown under isa v1: housing-oxford recorded it"
+    assert own.agreement is not None and own.agreement.label == "isa v1"
+
+
+def test_another_agencys_record_in_the_same_class_stays_withheld() -> None:
+    agreements = AgreementSet([reads_own(agreement("isa", 1, date(2024, 1, 1)))])
+    day = date(2025, 1, 1)
+    for recorded_by in ("tvp", None):
+        other = agreements.decide(
+            "housing-oxford", "marac", "victim.health", day, recorded_by=recorded_by
+        )
+        assert not other.allowed
+        assert other.reason == (
+            "withheld under isa v1: housing-oxford may not read victim.health for marac"
+        )
+
+
+def test_without_the_rule_an_agency_does_not_read_back_ungranted_classes() -> None:
+    agreements = AgreementSet([reads_own(agreement("isa", 1, date(2024, 1, 1)), on=False)])
+    decision = agreements.decide(
+        "housing-oxford", "marac", "victim.health", date(2025, 1, 1), recorded_by="housing-oxford"
+    )
+    assert not decision.allowed
+
+
+def test_the_rule_covers_only_parties_and_the_agreements_purposes() -> None:
+    agreements = AgreementSet([reads_own(agreement("isa", 1, date(2024, 1, 1)))])
+    day = date(2025, 1, 1)
+    stranger = agreements.decide("acme", "marac", "victim.health", day, recorded_by="acme")
+    other_purpose = agreements.decide(
+        "housing-oxford", "mappa", "mappa.minutes", day, recorded_by="housing-oxford"
+    )
+    assert not stranger.allowed and not other_purpose.allowed

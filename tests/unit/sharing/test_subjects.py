@@ -43,3 +43,13 @@ def test_a_large_batch_is_recorded_in_chunks(tmp_path):
     subjects = register(tmp_path)
     subjects.note([(f"p-{i}", "tvp", "matac", D(2026, 1, 1)) for i in range(2_500)])
     assert len(subjects.last_activity()) == 2_500
+
+
+def test_each_events_origin_is_kept_once_and_read_in_batches(tmp_path):
+    subjects = register(tmp_path)
+    subjects.note_origins([("e-1", "idva-oxon"), ("e-2", "housing-oxford")])
+    subjects.note_origins([("e-1", "idva-oxon")])  # a retried publish: kept once
+    assert subjects.origins(["e-1", "e-2", "e-3"]) == {"e-1": "idva-oxon", "e-2": "housing-oxford"}
+    fresh = SubjectRegister(subjects._engine)  # another process reads what this one wrote
+    assert fresh.origin("e-2") == "housing-oxford"
+    assert fresh.origin("e-3") is None

@@ -209,6 +209,7 @@ def test_the_vault_works_on_a_fresh_database_file(
     assert set(sqlalchemy.inspect(engine).get_table_names()) == {
         "sharing_data_keys",
         "sharing_erasures",
+        "sharing_event_origins",
         "sharing_subject_sources",
     }
     engine.dispose()
