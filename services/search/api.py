@@ -169,7 +169,7 @@ def _marac_hits(
             area=latest["marac_area"],
             referral_id=latest["referral_id"],
             risk_level=latest["risk_level"],
-            page=f"/marac/referrals/{latest['referral_id']}",
+            page=f"/marac/cases/{f.id}",
         )
         hits.append((hit, f.person_id, index))
     revealed = disclose(platform, caller, "marac", ROUTE, items)

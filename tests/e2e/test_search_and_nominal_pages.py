@@ -109,7 +109,7 @@ def test_the_chair_finds_a_case_by_name_and_date_of_birth_and_others_find_nothin
     check_accessibility(page, "search results")
     screenshot(page, "search")
     row.get_by_role("link").click()
-    page.wait_for_url(f"{site.url}/marac/referrals/{case['referral_id']}")
+    page.wait_for_url(f"{site.url}/marac/cases/{case['case_id']}")
     expect(page.get_by_text("Jane Smith").first).to_be_visible()  # the chair may open it
 
     # A wrong date of birth finds no one: a name alone is not enough when a date is given.

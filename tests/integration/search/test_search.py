@@ -86,7 +86,7 @@ def test_each_role_finds_its_own_records_by_name_and_date_of_birth(api, world):
     assert case["id"] == world["case_id"]
     assert (case["match"], case["role_in_case"]) == ("exact", "perpetrator")
     assert case["name"]["status"] == "shown" and case["name"]["value"] == "Mark Jones"
-    assert case["page"] == f"/marac/referrals/{world['referral_id']}"
+    assert case["page"] == f"/marac/cases/{world['case_id']}"
     assert {h["kind"] for h in marac} == {"marac_case", "matac_perpetrator"}
 
     assert [(h["kind"], h["id"], h["match"]) for h in matac] == [
