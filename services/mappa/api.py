@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from sqlalchemy import Connection
 
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
@@ -110,12 +111,14 @@ def _unprocessable(loc: tuple[str | int, ...], message: str, value: Any) -> HTTP
     )
 
 
-def _accepted(platform, accepted: intake.Accepted) -> CommandAccepted:
+def _accepted(platform, accepted: intake.Accepted, conn: Connection) -> CommandAccepted:
+    nominal_id = accepted.state.nominal_id
+    reference = queries.references_of(conn, [nominal_id]).get(nominal_id)
     return CommandAccepted(
-        nominal_id=accepted.state.nominal_id,
+        nominal_id=nominal_id,
         event_id=accepted.event.event_id,
         event_type=accepted.event.event_type,
-        nominal=records.summary(accepted.state, accepted.policy, platform.today()),
+        nominal=records.summary(accepted.state, accepted.policy, platform.today(), reference),
     )
 
 
@@ -133,7 +136,7 @@ def _run(
             accepted = intake.execute(
                 platform, session, caller, nominal_id, command, sensitive, must_exist
             )
-            return session.answer(_accepted(platform, accepted))
+            return session.answer(_accepted(platform, accepted, session.conn))
     except intake.NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no MAPPA nominal {nominal_id}") from None
     except RuleViolation as exc:
@@ -407,9 +410,11 @@ def list_reviews(
     rows = queries.due_reviews(
         db, policy, today, within, area=area, lead_agency=lead_agency, overdue_only=overdue
     )
+    found = queries.references_of(db, (r.nominal_id for r in rows))
     reviews = [
         {
             "nominal_id": r.nominal_id,
+            "reference": found.get(r.nominal_id),
             "area": r.area,
             "lead_agency": r.lead_agency,
             "level": r.level,

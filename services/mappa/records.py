@@ -42,7 +42,7 @@ from services.mappa.domain.nominal import NominalState
 from services.mappa.domain.policy_model import MappaPolicy
 from services.mappa.domain.reviews import days_overdue, review_status
 from services.mappa.intake import mappa_party
-from services.mappa.queries import StoredEvent, fold_events, load_events
+from services.mappa.queries import StoredEvent, fold_events, load_events, references_of
 from services.sharing.service import Caller
 
 PURPOSE = "mappa"
@@ -91,10 +91,13 @@ def management_status(state: NominalState) -> str:
     return "managed"
 
 
-def summary(state: NominalState, policy: MappaPolicy, today: dt.date) -> dict[str, Any]:
+def summary(
+    state: NominalState, policy: MappaPolicy, today: dt.date, reference: str | None = None
+) -> dict[str, Any]:
     """The structural part of a record: no sensitive field, so nothing to disclose."""
     return {
         "nominal_id": state.nominal_id,
+        "reference": reference,
         "area": state.area,
         "status": management_status(state),
         "registered_on": state.registered_on,
@@ -147,7 +150,8 @@ def nominal_record(
     for event_id, reason in refusals.items():
         shown[event_id]["outcome"] = {"status": "withheld", "data_class": MINUTES, "reason": reason}
 
-    record = summary(state, policy, today) | {
+    reference = references_of(conn, [nominal_id]).get(nominal_id)
+    record = summary(state, policy, today, reference) | {
         "notification_end": state.notification_end,
         "notification_indefinite": state.notification_indefinite,
         "ended_on": state.ended_on,

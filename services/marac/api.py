@@ -136,7 +136,9 @@ def get_referral(
     shown = disclose(platform, caller, PURPOSE, f"GET /api/marac/referrals/{referral_id}", stored)
     return ReferralView(
         referral_id=row["referral_id"],
+        reference=row["reference"],
         case_id=row["case_id"],
+        case_reference=queries.case_reference(db, row["case_id"]),
         marac_area=row["marac_area"],
         referral_date=row["referral_date"],
         referring_agency=row["referring_agency"],

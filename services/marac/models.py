@@ -162,9 +162,14 @@ class PersonLink(BaseModel):
     )
 
 
+_REFERENCE = "human reference (docs/references.md); null for records made before references"
+
+
 class ReferralAccepted(BaseModel):
     case_id: str
     referral_id: str
+    reference: str | None = Field(None, description=f"the referral's {_REFERENCE}")
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     dash_score: int
     risk_level: str
     criteria_met: list[str]
@@ -196,7 +201,9 @@ class ActionView(BaseModel):
 
 class ReferralView(BaseModel):
     referral_id: str
+    reference: str | None = Field(None, description=f"the referral's {_REFERENCE}")
     case_id: str
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     marac_area: str
     referral_date: dt.date
     referring_agency: str

@@ -40,6 +40,13 @@ def case_of_referral(conn: Connection, referral_id: str) -> str | None:
     ).scalar()
 
 
+def case_reference(conn: Connection, case_id: str) -> str | None:
+    """The case's human reference, or None for a case opened before references existed."""
+    return conn.execute(
+        select(marac_cases.c.reference).where(marac_cases.c.case_id == case_id)
+    ).scalar()
+
+
 def police_incident_dates(conn: Connection, victim_person_id: str) -> tuple[dt.date, ...]:
     rows = conn.execute(
         select(marac_incident_victims.c.occurred_on).where(
