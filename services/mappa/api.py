@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
-from services.intake.downloads import csv_download
+from services.intake.downloads import agency_names, csv_download
 from services.kernel.commands import IdempotencyKey
 from services.mappa import exports, intake, queries, records
 from services.mappa.domain.commands import (
@@ -426,7 +426,9 @@ def list_reviews(
     ]
     if format == "csv":
         name = "mappa-overdue-reviews" if overdue else "mappa-reviews-due"
-        return csv_download(exports.reviews_csv(reviews), f"{name}-{today.isoformat()}.csv")
+        return csv_download(
+            exports.reviews_csv(reviews, agency_names(platform)), f"{name}-{today.isoformat()}.csv"
+        )
     overdue_count = sum(1 for r in reviews if r["status"] == "overdue")
     return ReviewsDue(
         as_of=today,

@@ -109,6 +109,38 @@ def summary(
     }
 
 
+def nominal_names(
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    nominal_ids: list[str],
+    route: str,
+) -> dict[str, dict]:
+    """Each nominal's name as the caller may see it under the agreement, audited.
+
+    Only the name from the registration is decrypted; nothing else is read.
+    """
+    stored: list[Stored] = []
+    ids: list[str] = []
+    for nominal_id in dict.fromkeys(nominal_ids):
+        registration = next(
+            (e for e in load_events(conn, nominal_id) if e.event_type == ev.NOMINAL_REGISTERED),
+            None,
+        )
+        if registration is None:
+            continue
+        ids.append(nominal_id)
+        stored.append(
+            Stored(
+                registration.event_type,
+                registration.event_id,
+                {"nominal_id": nominal_id, "name": registration.payload["name"]},
+            )
+        )
+    shown = disclose(platform, caller, PURPOSE, route, stored) if stored else []
+    return {n: payload["name"] for n, payload in zip(ids, shown, strict=True)}
+
+
 def nominal_record(
     platform: Platform,
     conn: Connection,

@@ -451,6 +451,7 @@ def assign_action(
         return command.answer(
             ActionView(
                 **{k: v for k, v in payload.items() if k != "description"},
+                case_reference=queries.case_reference(command.conn, request.case_id),
                 description={
                     "status": "shown",
                     "data_class": "risk.narrative",

@@ -190,6 +190,7 @@ class Listing(BaseModel):
 class ActionView(BaseModel):
     action_id: str
     case_id: str
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     meeting_id: str | None
     owner_agency: str
     description: ProtectedText
@@ -297,6 +298,7 @@ class PublishRequest(Strict):
 class AgendaCase(BaseModel):
     position: int
     case_id: str
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     late: bool
     repeat: bool
     last_referral_date: dt.date | None
@@ -317,10 +319,19 @@ class AgendaCase(BaseModel):
     )
 
 
+class AgendaMove(BaseModel):
+    case_id: str
+    old_position: int
+    new_position: int
+
+
 class AgendaChange(BaseModel):
     added: list[str]
     removed: list[str]
     moved: list[str] = Field(description="case_id: old position -> new position")
+    moved_cases: list[AgendaMove] = Field(
+        default_factory=list, description="the same moves, one object per case"
+    )
 
 
 class AgendaView(BaseModel):

@@ -47,6 +47,18 @@ def case_reference(conn: Connection, case_id: str) -> str | None:
     ).scalar()
 
 
+def case_references(conn: Connection, case_ids: list[str]) -> dict[str, str]:
+    """Each case's human reference; cases opened before references are absent."""
+    if not case_ids:
+        return {}
+    rows = conn.execute(
+        select(marac_cases.c.case_id, marac_cases.c.reference).where(
+            marac_cases.c.case_id.in_(case_ids), marac_cases.c.reference.is_not(None)
+        )
+    )
+    return {r.case_id: r.reference for r in rows}
+
+
 def police_incident_dates(conn: Connection, victim_person_id: str) -> tuple[dt.date, ...]:
     rows = conn.execute(
         select(marac_incident_victims.c.occurred_on).where(
@@ -155,7 +167,11 @@ def to_action(row: RowMapping) -> Action:
 
 
 def action(conn: Connection, action_id: str) -> RowMapping | None:
-    row = conn.execute(select(marac_actions).where(marac_actions.c.action_id == action_id)).first()
+    row = conn.execute(
+        select(marac_actions, marac_cases.c.reference.label("case_reference"))
+        .outerjoin(marac_cases, marac_cases.c.case_id == marac_actions.c.case_id)
+        .where(marac_actions.c.action_id == action_id)
+    ).first()
     return row._mapping if row else None
 
 
@@ -167,7 +183,11 @@ def actions(
     status: str | None = None,
     due_before: dt.date | None = None,
 ) -> list[RowMapping]:
-    query = select(marac_actions).order_by(marac_actions.c.due_date, marac_actions.c.action_id)
+    query = (
+        select(marac_actions, marac_cases.c.reference.label("case_reference"))
+        .outerjoin(marac_cases, marac_cases.c.case_id == marac_actions.c.case_id)
+        .order_by(marac_actions.c.due_date, marac_actions.c.action_id)
+    )
     if agency:
         query = query.where(marac_actions.c.owner_agency == agency)
     if case_ids is not None:

@@ -36,6 +36,7 @@ from services.marac.intake import marac_policy, policy_areas
 from services.marac.models import (
     ActionRequest,
     ActionStatusRequest,
+    AgendaView,
     MeetingRequest,
     PublishRequest,
 )
@@ -242,9 +243,11 @@ def _agenda(request, caller, meeting_id: str, draft: bool, route: str):
                 e.case_id for e in current.excluded if e.reason == ExclusionReason.LATE_NOT_ADDED
             ]
             rows = queries.latest_referral_per_case(conn, late_ids)
+            references = queries.case_references(conn, late_ids)
             late = [
                 {
                     "case_id": c,
+                    "case_reference": references.get(c),
                     "dash_score": rows[c]["dash_score"],
                     "referral_date": rows[c]["referral_date"],
                     "referring_agency": rows[c]["referring_agency"],
@@ -259,6 +262,23 @@ def _agenda(request, caller, meeting_id: str, draft: bool, route: str):
             if (r := queries.latest_referral_per_case(conn, [c.case_id]).get(c.case_id))
         }
     return view, late, referral_ids
+
+
+def _named_cases(request, caller, view: AgendaView, route: str) -> dict[str, dict]:
+    """References and victim names for the cases the agenda names outside its own list:
+    the changes since the previous version and the actions to review. Names already shown
+    on the agenda are reused; the others are read for the caller under the agreement."""
+    names = {c.case_id: c.victim_name.model_dump() for c in view.cases + view.overflow}
+    changes = view.changes_since_previous_version
+    mentioned = [a.case_id for a in view.actions_for_review]
+    if changes is not None:
+        mentioned += changes.added + changes.removed + [m.case_id for m in changes.moved_cases]
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        missing = [c for c in dict.fromkeys(mentioned) if c not in names]
+        names |= agendas.victim_names(platform, conn, caller, missing, route)
+        references = queries.case_references(conn, list(dict.fromkeys(mentioned)))
+    return {"names": names, "references": references}
 
 
 @router.get("/marac/meetings/{meeting_id}")
@@ -281,10 +301,15 @@ def agenda_page(
     )
     data = view.model_dump(mode="json")
     pending_publish = published is not None and (view.version or 0) < published
+    named = _named_cases(request, caller, view, f"GET /marac/meetings/{meeting_id}")
+    if recorded:
+        with platform.engine.connect() as conn:
+            named["recorded_reference"] = queries.case_reference(conn, recorded)
     return _show(
         request,
         "marac/agenda.html",
         {
+            **named,
             "agenda": data,
             "late": late,
             "published": published,
@@ -345,11 +370,17 @@ def print_agenda(request: Request, meeting_id: str, caller: Partner, draft: bool
 # -- actions ---------------------------------------------------------------------------------
 
 
+def _case_reference(platform, case_id: str) -> str | None:
+    with platform.engine.connect() as conn:
+        return queries.case_reference(conn, case_id)
+
+
 def _action_context(request, meeting_id, case_id, values, errors: Errors | None = None):
     platform = get_platform(request)
     context: dict[str, Any] = {
         "meeting_id": meeting_id,
         "case_id": case_id,
+        "case_reference": _case_reference(platform, case_id),
         "values": values,
         "agencies": agencies(platform),
     }
@@ -445,10 +476,14 @@ def overdue_actions(request: Request, caller: Coordinator):
     today = platform.today()
     with platform.engine.connect() as conn:
         actions = marac_api.list_actions(caller, conn, platform, agency=None, overdue=True)
+        names = agendas.victim_names(
+            platform, conn, caller, [a.case_id for a in actions], "GET /marac/actions/overdue"
+        )
     return _show(
         request,
         "marac/overdue.html",
         {
+            "names": names,
             "groups": _group_by_agency(actions, platform),
             "total": len(actions),
             "today": today.isoformat(),
@@ -475,8 +510,12 @@ def _actions_page(
         actions = marac_api.list_actions(
             caller, conn, platform, agency=None if caller.role == "coordinator" else caller.agency
         )
-    own = [a for a in actions if a.owner_agency == caller.agency]
+        own = [a for a in actions if a.owner_agency == caller.agency]
+        names = agendas.victim_names(
+            platform, conn, caller, [a.case_id for a in own], "GET /marac/actions"
+        )
     context: dict[str, Any] = {
+        "names": names,
         "open": [a.model_dump(mode="json") for a in own if a.status == "open"],
         "closed": [a.model_dump(mode="json") for a in own if a.status != "open"],
         "updated": updated,
