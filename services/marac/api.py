@@ -14,7 +14,7 @@ from services.bootstrap import Platform
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
-from services.intake.downloads import csv_download
+from services.intake.downloads import agency_names, csv_download
 from services.intake.errors import refused
 from services.kernel.commands import CommandSession
 from services.kernel.events import new_event
@@ -315,7 +315,9 @@ def get_agenda(
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     if format == "csv":
-        return csv_download(exports.agenda_csv(agenda), f"agenda-{meeting_id}.csv")
+        return csv_download(
+            exports.agenda_csv(agenda, agency_names(platform)), f"agenda-{meeting_id}.csv"
+        )
     if format == "html":
         return HTMLResponse(exports.agenda_html(agenda, caller))
     return agenda

@@ -374,8 +374,12 @@ def test_the_quarterly_return_downloads_as_csv(site, page):
         page.get_by_role("button", name="Download CSV").click()
     assert download.value.suggested_filename == f"marac-return-oxford-{quarter}.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    meeting_row = next(r for r in rows if r["meeting_id"] == meeting_id)
-    assert meeting_row["cases_discussed"] == "1"
+    # headings in words; the meeting named by its date, the area and quarter spelt out
+    meeting_row = next(r for r in rows if r["Meeting date"] == held.isoformat())
+    assert meeting_row["Cases discussed"] == "1"
+    assert meeting_row["MARAC"] == "Oxford"
+    assert rows[-1]["Meeting date"] == "Total"
+    assert meeting_id not in Path(download.value.path()).read_text()
     assert case["case_id"]  # heard at that meeting
 
 
