@@ -319,7 +319,7 @@ def get_agenda(
             exports.agenda_csv(agenda, agency_names(platform)), f"agenda-{meeting_id}.csv"
         )
     if format == "html":
-        return HTMLResponse(exports.agenda_html(agenda, caller))
+        return HTMLResponse(exports.agenda_html(agenda, caller, agency_names(platform)))
     return agenda
 
 

@@ -65,8 +65,13 @@ def agenda_csv(agenda: AgendaView, agency_names: Mapping[str, str] | None = None
     return out.getvalue()
 
 
-def agenda_html(agenda: AgendaView, caller: Caller) -> str:
-    return _templates.get_template("agenda_print.html").render(agenda=agenda, caller=caller)
+def agenda_html(
+    agenda: AgendaView, caller: Caller, agency_names: Mapping[str, str] | None = None
+) -> str:
+    """The printable agenda; agencies by the names the agreement gives them."""
+    names = agency_names or {}
+    template = _templates.get_template("agenda_print.html")
+    return template.render(agenda=agenda, caller=caller, agency=lambda code: names.get(code, code))
 
 
 RETURN_COLUMNS = [

@@ -588,6 +588,7 @@ def _people(platform, caller, conn, person_ids: set[str]) -> dict[str, dict[str,
             for p in order
         ],
     )
+    references = queries.case_references(conn, [wanted[p][1]["case_id"] for p in order])
     people = {}
     for pid, payload in zip(order, shown, strict=True):
         role, row = wanted[pid]
@@ -601,6 +602,7 @@ def _people(platform, caller, conn, person_ids: set[str]) -> dict[str, dict[str,
             "name": person.get("name"),
             "date_of_birth": person.get("date_of_birth"),
             "case_id": row["case_id"],
+            "case_reference": references.get(row["case_id"]),
             "referral_date": row["referral_date"],
             "referring_agency": row["referring_agency"],
         }

@@ -114,3 +114,35 @@ def test_find_by_reference_names_the_record_whatever_the_case_typed(api):
     )
     assert nominal_found.record_id == nominal["nominal_id"]
     assert re.fullmatch(r"TV-M-\d{4}-0001", nominal_found.reference)
+
+
+def test_a_case_from_before_references_shows_its_id_until_its_next_referral(api):
+    """Events written before ReferralSubmitted v3 carry no reference: none is invented on
+    projection, pages show the id, and the case's next referral gives it a reference."""
+    from services.marac.intake import submit_referral
+    from services.marac.models import ReferralRequest
+    from services.sharing.service import Caller
+
+    platform = api.platform
+    idva = Caller("idva-user", "idva-oxon", "referrer")
+    with platform.commands.begin() as command:
+        submission = submit_referral(
+            platform, command.conn, idva, ReferralRequest.model_validate(referral())
+        )
+        old = submission.events[-1]
+        for key in ("reference", "case_reference"):
+            old.payload.pop(key)  # as an event written by v2 would be
+        command.record(submission.events)
+    case_id = submission.accepted.case_id
+    headers = api.headers("idva-oxon", "referrer")
+    view = api.client.get(
+        f"/api/marac/referrals/{submission.accepted.referral_id}", headers=headers
+    ).json()
+    assert (view["reference"], view["case_reference"]) == (None, None)
+
+    again = api.client.post("/api/marac/referrals", json=referral(), headers=headers).json()
+    assert again["case_id"] == case_id and again["repeat"] is True
+    assert again["case_reference"] is not None
+    with platform.engine.connect() as conn:
+        found = find_by_reference(conn, again["case_reference"])
+    assert found is not None and found.record_id == case_id

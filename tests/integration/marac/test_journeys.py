@@ -275,6 +275,7 @@ def test_publishing_versions_the_agenda_and_shows_the_difference(api):
         "added": [b["case_id"]],
         "removed": [],
         "moved": [f"{a['case_id']}: 1 -> 2"],
+        "moved_cases": [{"case_id": a["case_id"], "old_position": 1, "new_position": 2}],
     }
     shown = _agenda(api, meeting["meeting_id"])
     assert (shown["status"], shown["version"]) == ("published", 2)
@@ -307,13 +308,16 @@ def test_agenda_downloads_as_csv_and_printable_html_per_reader(api):
     rows = list(csv.reader(io.StringIO(_agenda(api, meeting["meeting_id"], format="csv").text)))
     assert rows[0] == ["# OFFICIAL-SENSITIVE"]
     header, first = rows[1], rows[2]
-    assert first[header.index("Case")] == case["case_id"]
+    assert first[header.index("Case")] == case["case_reference"]
     assert first[header.index("Victim")] == "Jane Smith"
 
     html = _agenda(api, meeting["meeting_id"], format="html").text
     assert html.count("OFFICIAL-SENSITIVE") >= 2
     assert "page-break-before: always" in html
     assert "Jane Smith" in html and "John Smith" in html
+    # the case by its reference, agencies by name, in the summary and on the case's page
+    assert case["case_reference"] in html and case["case_id"] not in html
+    assert "Oxfordshire IDVA service" in html and "idva-oxon" not in html
 
 
 def test_each_reader_sees_what_their_agency_may_under_the_agreement(api):
