@@ -30,6 +30,7 @@ mappa_nominals = Table(
     "mappa_nominals",
     metadata,
     Column("nominal_id", String(64), primary_key=True),
+    Column("reference", String(32), unique=True),  # null for nominals registered before v2
     Column("area", String(64), nullable=False),
     Column("lead_agency", String(64), nullable=False),
     Column("registered_on", Date, nullable=False),

@@ -19,6 +19,8 @@ marac_cases = Table(
     "marac_cases",
     metadata,
     Column("case_id", String(64), primary_key=True),
+    # the human reference (docs/references.md); null for a case with no v3 referral yet
+    Column("reference", String(32), unique=True),
     Column("marac_area", String(64), nullable=False, index=True),
     Column("victim_person_id", String(64), nullable=False, index=True),
     Column("first_referral_date", Date, nullable=False),
@@ -36,6 +38,7 @@ marac_referrals = Table(
     "marac_referrals",
     metadata,
     Column("referral_id", String(64), primary_key=True),
+    Column("reference", String(32), unique=True),  # null for referrals before v3
     Column("case_id", String(64), nullable=False, index=True),
     Column("victim_person_id", String(64), nullable=False, index=True),
     Column("event_id", String(64), nullable=False, unique=True),

@@ -27,3 +27,12 @@ def csv_download(text: str, filename: str) -> Response:
     return Response(
         text, media_type=CSV_MEDIA_TYPE, headers={"Content-Disposition": attachment(filename)}
     )
+
+
+def agency_names(platform) -> dict[str, str]:
+    """Agency code → the name the agreements in force give the party (for exports)."""
+    found: dict[str, str] = {}
+    for agreement in platform.sharing.agreements.get().in_force(platform.today()):
+        for party in agreement.parties:
+            found.setdefault(party.agency_id, party.name)
+    return found

@@ -34,3 +34,26 @@ class SafeWriter:
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
             self.writerow(row)
+
+
+# -- cells in words: exports are read by people, the JSON keeps the codes --------------------
+
+
+def yes_no(flag: bool | None) -> str:
+    """``Yes`` / ``No``; empty when not known."""
+    return "" if flag is None else ("Yes" if flag else "No")
+
+
+def in_words(code: str | None) -> str:
+    """A code as words: ``visible_high_risk`` → ``Visible high risk``."""
+    if not code:
+        return ""
+    text = str(code).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def area_name(code: str | None) -> str:
+    """An area code as a name: ``thames-valley`` → ``Thames Valley``."""
+    if not code:
+        return ""
+    return " ".join(word[:1].upper() + word[1:] for word in str(code).split("-"))

@@ -24,12 +24,13 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from sqlalchemy import Connection
 
 from services.intake.api_examples import NOMINAL_ID
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
-from services.intake.downloads import csv_download
+from services.intake.downloads import agency_names, csv_download
 from services.kernel.commands import CommandSession, IdempotencyKey
 from services.kernel.events import Event
 from services.mappa import duplicates, exports, intake, queries, records
@@ -114,12 +115,14 @@ def _unprocessable(loc: tuple[str | int, ...], message: str, value: Any) -> HTTP
     )
 
 
-def _accepted(platform, accepted: intake.Accepted) -> CommandAccepted:
+def _accepted(platform, accepted: intake.Accepted, conn: Connection) -> CommandAccepted:
+    nominal_id = accepted.state.nominal_id
+    reference = queries.references_of(conn, [nominal_id]).get(nominal_id)
     return CommandAccepted(
-        nominal_id=accepted.state.nominal_id,
+        nominal_id=nominal_id,
         event_id=accepted.event.event_id,
         event_type=accepted.event.event_type,
-        nominal=records.summary(accepted.state, accepted.policy, platform.today()),
+        nominal=records.summary(accepted.state, accepted.policy, platform.today(), reference),
     )
 
 
@@ -142,7 +145,7 @@ def _run(
             )
             if also:
                 session.record(also)
-            return session.answer(_accepted(platform, accepted))
+            return session.answer(_accepted(platform, accepted, session.conn))
     except intake.NotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no MAPPA nominal {nominal_id}") from None
     except RuleViolation as exc:
@@ -516,9 +519,11 @@ def list_reviews(
     rows = queries.due_reviews(
         db, policy, today, within, area=area, lead_agency=lead_agency, overdue_only=overdue
     )
+    found = queries.references_of(db, (r.nominal_id for r in rows))
     reviews = [
         {
             "nominal_id": r.nominal_id,
+            "reference": found.get(r.nominal_id),
             "area": r.area,
             "lead_agency": r.lead_agency,
             "level": r.level,
@@ -530,7 +535,9 @@ def list_reviews(
     ]
     if format == "csv":
         name = "mappa-overdue-reviews" if overdue else "mappa-reviews-due"
-        return csv_download(exports.reviews_csv(reviews), f"{name}-{today.isoformat()}.csv")
+        return csv_download(
+            exports.reviews_csv(reviews, agency_names(platform)), f"{name}-{today.isoformat()}.csv"
+        )
     overdue_count = sum(1 for r in reviews if r["status"] == "overdue")
     return ReviewsDue(
         as_of=today,

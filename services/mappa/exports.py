@@ -1,8 +1,10 @@
 """CSV exports: the reviews-due (or overdue) list and the annual report figures.
 
-Both hold structure only (ids, areas, agency codes, levels, dates, counts): no identity or
-narrative, so nothing is decrypted. Cells that a spreadsheet would read as a formula
-(starting ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'``.
+Both hold structure only (references, areas, agencies, levels, dates, counts): no identity or
+narrative, so nothing is decrypted. Headings and values are in words (areas and agencies by
+name, statuses and figures spelt out); the JSON keeps the codes. Cells that a spreadsheet
+would read as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or carriage return) are
+prefixed with ``'``.
 """
 
 from __future__ import annotations
@@ -12,26 +14,33 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from services.kernel.spreadsheet import area_name, in_words
+
 REVIEW_COLUMNS = (
-    "nominal_id",
-    "area",
-    "lead_agency",
-    "level",
-    "due_on",
-    "status",
-    "days_overdue",
+    "Nominal",
+    "Area",
+    "Lead agency",
+    "Level",
+    "Review due",
+    "Status",
+    "Days overdue",
 )
+"""Headings in words; the JSON keeps the field codes."""
 STATS_COLUMNS = (
-    "area",
-    "figure",
-    "period_start",
-    "period_end",
-    "as_at",
-    "category",
-    "level",
-    "count",
+    "Area",
+    "Figure",
+    "Period start",
+    "Period end",
+    "As at",
+    "Category",
+    "Level",
+    "Count",
 )
-UNASSIGNED = "unassigned"
+FIGURE_LABELS = {
+    "as_at": "Managed on the as-at date",
+    "managed_during": "Managed during the year",
+}
+UNASSIGNED = "Not assigned"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -43,18 +52,36 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _write(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+def _write(rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([safe_cell(row.get(c)) for c in columns])
+        writer.writerow([safe_cell(cell) for cell in row])
     return buffer.getvalue()
 
 
-def reviews_csv(rows: Iterable[Mapping[str, Any]]) -> str:
-    """One line per review, in the list's order (overdue first)."""
-    return _write(REVIEW_COLUMNS, rows)
+def reviews_csv(
+    rows: Iterable[Mapping[str, Any]], agency_names: Mapping[str, str] | None = None
+) -> str:
+    """One line per review, in the list's order (overdue first), in words: the nominal by its
+    reference (its id if registered before references), the lead agency by name."""
+    names = agency_names or {}
+    return _write(
+        (
+            (
+                row.get("reference") or row["nominal_id"],
+                area_name(row["area"]),
+                names.get(row["lead_agency"], row["lead_agency"]),
+                row["level"],
+                row["due_on"],
+                in_words(row["status"]),
+                row["days_overdue"],
+            )
+            for row in rows
+        ),
+        REVIEW_COLUMNS,
+    )
 
 
 def stats_csv(stats: Mapping[str, Any]) -> str:
@@ -64,15 +91,15 @@ def stats_csv(stats: Mapping[str, Any]) -> str:
         for figure in ("as_at", "managed_during"):
             for cell in area[figure]["cells"]:
                 lines.append(
-                    {
-                        "area": area["area"],
-                        "figure": figure,
-                        "period_start": stats["period_start"],
-                        "period_end": stats["period_end"],
-                        "as_at": stats["as_at"],
-                        "category": UNASSIGNED if cell["category"] is None else cell["category"],
-                        "level": UNASSIGNED if cell["level"] is None else cell["level"],
-                        "count": cell["count"],
-                    }
+                    (
+                        area_name(area["area"]),
+                        FIGURE_LABELS[figure],
+                        stats["period_start"],
+                        stats["period_end"],
+                        stats["as_at"],
+                        UNASSIGNED if cell["category"] is None else cell["category"],
+                        UNASSIGNED if cell["level"] is None else cell["level"],
+                        cell["count"],
+                    )
                 )
-    return _write(STATS_COLUMNS, lines)
+    return _write(lines, STATS_COLUMNS)

@@ -69,7 +69,11 @@ def mappa_event(conn: Connection, event: Event) -> None:
         "updated_at": event.envelope.recorded_at,
     }
     if not history:
-        conn.execute(mappa_nominals.insert().values(nominal_id=nominal_id, **summary))
+        conn.execute(
+            mappa_nominals.insert().values(
+                nominal_id=nominal_id, reference=payload.get("reference"), **summary
+            )
+        )
     else:
         conn.execute(
             update(mappa_nominals)

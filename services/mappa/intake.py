@@ -22,9 +22,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from services.bootstrap import Platform
+from services.kernel import references
 from services.kernel.commands import CommandSession
 from services.kernel.conform import to_json
 from services.kernel.events import Event, new_event
+from services.kernel.references import ReferenceKind
 from services.mappa.domain import rules
 from services.mappa.domain.commands import Command, RegisterNominal
 from services.mappa.domain.nominal import NominalState, apply, fold
@@ -132,6 +134,11 @@ def execute(
     decided = rules.decide(state, command, policy, platform.today())
     event_type = decided.pop("type")
     payload = {**decided, "nominal_id": nominal_id, **(sensitive or {})}
+    if isinstance(command, RegisterNominal):
+        # Inside the command's transaction (append lock held): unique under concurrent posts.
+        payload["reference"] = references.allocate(
+            session.conn, ReferenceKind.MAPPA_NOMINAL, command.area, platform.today().year
+        )
     event = new_event(
         event_type, payload, aggregate_id=nominal_id, agency=caller.agency, actor=caller.user
     )

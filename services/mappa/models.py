@@ -308,6 +308,9 @@ class NominalSummary(BaseModel):
     """The structural part of a record: no sensitive field."""
 
     nominal_id: str
+    reference: str | None = Field(
+        None, description="human reference (docs/references.md); null if registered before them"
+    )
     area: str
     status: Literal["managed", "ended", "transferred_out"]
     registered_on: dt.date
@@ -561,6 +564,7 @@ class NominalRecord(NominalSummary):
 
 class DueReviewRow(BaseModel):
     nominal_id: str
+    reference: str | None = Field(None, description="the nominal's human reference, if any")
     area: str
     lead_agency: str
     level: int | None

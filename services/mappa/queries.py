@@ -66,6 +66,19 @@ def load_events(conn: Connection, nominal_id: str) -> list[StoredEvent]:
     return [_stored(r) for r in rows]
 
 
+def references_of(conn: Connection, nominal_ids: Iterable[str]) -> dict[str, str]:
+    """Each nominal's human reference; nominals registered before references have none."""
+    ids = list(nominal_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(mappa_nominals.c.nominal_id, mappa_nominals.c.reference).where(
+            mappa_nominals.c.nominal_id.in_(ids), mappa_nominals.c.reference.is_not(None)
+        )
+    )
+    return {r.nominal_id: r.reference for r in rows}
+
+
 def fold_events(events: Iterable[StoredEvent], policy: MappaPolicy) -> NominalState | None:
     return fold((e.facts() for e in events), policy)
 

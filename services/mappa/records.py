@@ -42,7 +42,7 @@ from services.mappa.domain.nominal import NominalState
 from services.mappa.domain.policy_model import MappaPolicy
 from services.mappa.domain.reviews import days_overdue, review_status
 from services.mappa.intake import mappa_party
-from services.mappa.queries import StoredEvent, fold_events, load_events
+from services.mappa.queries import StoredEvent, fold_events, load_events, references_of
 from services.sharing.service import Caller
 
 PURPOSE = "mappa"
@@ -91,10 +91,13 @@ def management_status(state: NominalState) -> str:
     return "managed"
 
 
-def summary(state: NominalState, policy: MappaPolicy, today: dt.date) -> dict[str, Any]:
+def summary(
+    state: NominalState, policy: MappaPolicy, today: dt.date, reference: str | None = None
+) -> dict[str, Any]:
     """The structural part of a record: no sensitive field, so nothing to disclose."""
     return {
         "nominal_id": state.nominal_id,
+        "reference": reference,
         "area": state.area,
         "status": management_status(state),
         "registered_on": state.registered_on,
@@ -104,6 +107,38 @@ def summary(state: NominalState, policy: MappaPolicy, today: dt.date) -> dict[st
         "level_set_on": state.level_set_on,
         "next_review": review_summary(state, policy, today),
     }
+
+
+def nominal_names(
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    nominal_ids: list[str],
+    route: str,
+) -> dict[str, dict]:
+    """Each nominal's name as the caller may see it under the agreement, audited.
+
+    Only the name from the registration is decrypted; nothing else is read.
+    """
+    stored: list[Stored] = []
+    ids: list[str] = []
+    for nominal_id in dict.fromkeys(nominal_ids):
+        registration = next(
+            (e for e in load_events(conn, nominal_id) if e.event_type == ev.NOMINAL_REGISTERED),
+            None,
+        )
+        if registration is None:
+            continue
+        ids.append(nominal_id)
+        stored.append(
+            Stored(
+                registration.event_type,
+                registration.event_id,
+                {"nominal_id": nominal_id, "name": registration.payload["name"]},
+            )
+        )
+    shown = disclose(platform, caller, PURPOSE, route, stored) if stored else []
+    return {n: payload["name"] for n, payload in zip(ids, shown, strict=True)}
 
 
 def nominal_record(
@@ -147,7 +182,8 @@ def nominal_record(
     for event_id, reason in refusals.items():
         shown[event_id]["outcome"] = {"status": "withheld", "data_class": MINUTES, "reason": reason}
 
-    record = summary(state, policy, today) | {
+    reference = references_of(conn, [nominal_id]).get(nominal_id)
+    record = summary(state, policy, today, reference) | {
         "notification_end": state.notification_end,
         "notification_indefinite": state.notification_indefinite,
         "ended_on": state.ended_on,

@@ -38,6 +38,7 @@ from services.marac.models import (
     ActionView,
     AgendaCase,
     AgendaChange,
+    AgendaMove,
     AgendaView,
     MeetingView,
     StalkingScreenView,
@@ -219,6 +220,10 @@ def _change(old: Agenda, new: Agenda) -> AgendaChange:
         added=[i.case.case_id for i in diff.added],
         removed=[i.case.case_id for i in diff.removed],
         moved=[f"{m.case_id}: {m.old_position} -> {m.new_position}" for m in diff.moved],
+        moved_cases=[
+            AgendaMove(case_id=m.case_id, old_position=m.old_position, new_position=m.new_position)
+            for m in diff.moved
+        ],
     )
 
 
@@ -355,6 +360,7 @@ def render_items(
         actions_by_case.setdefault(action["case_id"], []).append(
             action_view(action, payload["description"], today)
         )
+    references = queries.case_references(conn, case_ids)
     result = []
     for item in items:
         case = item.case
@@ -364,6 +370,7 @@ def render_items(
             AgendaCase(
                 position=item.position,
                 case_id=case.case_id,
+                case_reference=references.get(case.case_id),
                 late=item.late,
                 repeat=case.is_repeat,
                 last_referral_date=case.last_referral_date,
@@ -407,10 +414,42 @@ def stalking_screen_view(payload: dict) -> StalkingScreenView | None:
     return StalkingScreenView(answers=ordered, withheld=withheld)
 
 
+def victim_names(
+    platform: Platform,
+    conn: Connection,
+    caller: Caller,
+    case_ids: list[str],
+    route: str,
+) -> dict[str, dict]:
+    """Each case's victim name (from its latest referral) as the caller may see it, audited.
+
+    Only the name is decrypted, so the access trail records the identity and nothing more.
+    """
+    wanted = list(dict.fromkeys(case_ids))
+    rows = queries.latest_referral_per_case(conn, wanted)
+    present = [c for c in wanted if c in rows]
+    stored = [
+        Stored(
+            "ReferralSubmitted",
+            rows[c]["event_id"],
+            {
+                "victim": {
+                    "person_id": rows[c]["payload"]["victim"]["person_id"],
+                    "name": rows[c]["payload"]["victim"]["name"],
+                }
+            },
+        )
+        for c in present
+    ]
+    shown = disclose(platform, caller, "marac", route, stored) if stored else []
+    return {c: payload["victim"]["name"] for c, payload in zip(present, shown, strict=True)}
+
+
 def action_view(row: RowMapping, description: dict, today: dt.date) -> ActionView:
     return ActionView(
         action_id=row["action_id"],
         case_id=row["case_id"],
+        case_reference=row.get("case_reference"),
         meeting_id=row["meeting_id"],
         owner_agency=row["owner_agency"],
         description=description,

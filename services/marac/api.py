@@ -16,7 +16,7 @@ from services.intake.api_examples import ACTION_ID, MEETING_ID, REFERRAL_ID
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
-from services.intake.downloads import csv_download
+from services.intake.downloads import agency_names, csv_download
 from services.intake.errors import refused
 from services.kernel.commands import CommandSession
 from services.kernel.events import new_event
@@ -284,7 +284,9 @@ def get_referral(
     shown = shown[: len(stored)]
     return ReferralView(
         referral_id=row["referral_id"],
+        reference=row["reference"],
         case_id=row["case_id"],
+        case_reference=queries.case_reference(db, row["case_id"]),
         marac_area=row["marac_area"],
         referral_date=row["referral_date"],
         referring_agency=row["referring_agency"],
@@ -527,9 +529,11 @@ def get_agenda(
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     if format == "csv":
-        return csv_download(exports.agenda_csv(agenda), f"agenda-{meeting_id}.csv")
+        return csv_download(
+            exports.agenda_csv(agenda, agency_names(platform)), f"agenda-{meeting_id}.csv"
+        )
     if format == "html":
-        return HTMLResponse(exports.agenda_html(agenda, caller))
+        return HTMLResponse(exports.agenda_html(agenda, caller, agency_names(platform)))
     return agenda
 
 
@@ -663,6 +667,7 @@ def assign_action(
         return command.answer(
             ActionView(
                 **{k: v for k, v in payload.items() if k != "description"},
+                case_reference=queries.case_reference(command.conn, request.case_id),
                 description={
                     "status": "shown",
                     "data_class": "risk.narrative",

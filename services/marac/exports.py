@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from services.kernel.spreadsheet import SafeWriter
+from services.kernel.spreadsheet import SafeWriter, area_name, yes_no
 from services.marac.domain.criteria import CRITERION_LABELS
 from services.marac.domain.returns import QuarterlyReturn, ReturnRow
 from services.marac.models import AgendaView
@@ -33,11 +34,14 @@ def _text(value) -> str:
     return value["status"].upper()
 
 
-def _yes_no(flag: bool | None) -> str:
-    return "" if flag is None else ("Yes" if flag else "No")
+def agenda_csv(agenda: AgendaView, agency_names: Mapping[str, str] | None = None) -> str:
+    """The agenda in words: each case by its reference (its id if opened before references),
+    agencies by the names the agreement gives them."""
+    names = agency_names or {}
 
+    def agency(code: str) -> str:
+        return names.get(code, code)
 
-def agenda_csv(agenda: AgendaView) -> str:
     out = io.StringIO()
     writer = SafeWriter(out)
     writer.writerow(["# OFFICIAL-SENSITIVE"])
@@ -48,37 +52,61 @@ def agenda_csv(agenda: AgendaView) -> str:
         data = case.model_dump(mode="json")
         writer.writerow(
             [
-                case.position, case.case_id, _yes_no(case.late), _yes_no(case.repeat),
+                case.position, case.case_reference or case.case_id, yes_no(case.late),
+                yes_no(case.repeat),
                 case.last_referral_date or "", case.dash_score, case.risk_level.title(),
                 "; ".join(CRITERION_LABELS.get(c, c) for c in case.criteria),
-                case.referring_agency, case.referral_date, _yes_no(case.idva_allocated),
-                "; ".join(case.agencies_involved), case.children_count,
+                agency(case.referring_agency), case.referral_date, yes_no(case.idva_allocated),
+                "; ".join(agency(a) for a in case.agencies_involved), case.children_count,
                 _text(data["victim_name"]),
                 "; ".join(_text(p) for p in data["perpetrator_names"]),
-                len(case.outstanding_actions), _yes_no(rolls_over),
-                _yes_no(case.withdrawn), _yes_no(case.corrected),
+                len(case.outstanding_actions), yes_no(rolls_over),
+                yes_no(case.withdrawn), yes_no(case.corrected),
             ]
         )  # fmt: skip
     return out.getvalue()
 
 
-def agenda_html(agenda: AgendaView, caller: Caller) -> str:
-    return _templates.get_template("agenda_print.html").render(agenda=agenda, caller=caller)
+def agenda_html(
+    agenda: AgendaView, caller: Caller, agency_names: Mapping[str, str] | None = None
+) -> str:
+    """The printable agenda; agencies by the names the agreement gives them."""
+    names = agency_names or {}
+    template = _templates.get_template("agenda_print.html")
+    return template.render(agenda=agenda, caller=caller, agency=lambda code: names.get(code, code))
 
 
 RETURN_COLUMNS = [
-    "marac", "quarter", "meeting_id", "meeting_date", "cases_discussed", "repeat_cases",
-    "referrals_police", "referrals_idva", "referrals_housing", "referrals_health",
-    "referrals_csc", "referrals_probation", "referrals_other",
-    "victims_black_asian_racially_minoritised", "victims_lgbt", "victims_disabled",
-    "victims_male", "victims_aged_16_17", "children_in_households", "perpetrators_aged_17_or_under",
+    "MARAC", "Quarter", "Meeting date", "Cases discussed", "Repeat cases",
+    "Referrals from the police", "Referrals from IDVAs", "Referrals from housing",
+    "Referrals from health", "Referrals from children's social care",
+    "Referrals from probation", "Referrals from other agencies",
+    "Victims from Black, Asian and racially minoritised groups", "LGBT victims",
+    "Disabled victims", "Male victims", "Victims aged 16 or 17", "Children in the households",
+    "Perpetrators aged 17 or under",
 ]  # fmt: skip
+"""Headings in words. A meeting is named by its date (an area has one meeting a date); the
+last row, "Total", is the quarter's."""
+
+_QUARTER_MONTHS = {
+    "1": "January to March",
+    "2": "April to June",
+    "3": "July to September",
+    "4": "October to December",
+}
+
+
+def quarter_in_words(quarter: str) -> str:
+    """``2026Q3`` → ``July to September 2026``."""
+    year, _, number = quarter.partition("Q")
+    return f"{_QUARTER_MONTHS[number]} {year}" if number in _QUARTER_MONTHS else quarter
 
 
 def _return_row(marac: str, quarter: str, row: ReturnRow) -> list:
     agencies = row.referrals_by_agency
     return [
-        marac, quarter, row.meeting_id or "TOTAL", row.meeting_date or "",
+        area_name(marac), quarter_in_words(quarter),
+        row.meeting_date.isoformat() if row.meeting_date else "Total",
         row.cases_discussed, row.repeat_cases, agencies.police, agencies.idva, agencies.housing,
         agencies.health, agencies.csc, agencies.probation, agencies.other,
         row.victims_racially_minoritised, row.victims_lgbt, row.victims_disabled,

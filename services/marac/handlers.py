@@ -49,6 +49,7 @@ def referral_submitted(conn: Connection, event: Event) -> None:
     conn.execute(
         marac_referrals.insert().values(
             referral_id=p["referral_id"],
+            reference=p.get("reference"),
             case_id=p["case_id"],
             victim_person_id=victim,
             event_id=event.event_id,
@@ -78,6 +79,7 @@ def referral_submitted(conn: Connection, event: Event) -> None:
         conn.execute(
             marac_cases.insert().values(
                 case_id=p["case_id"],
+                reference=p.get("case_reference"),
                 marac_area=p["marac_area"],
                 victim_person_id=victim,
                 first_referral_date=p["referral_date"],
@@ -98,6 +100,8 @@ def referral_submitted(conn: Connection, event: Event) -> None:
             repeat_count=existing.repeat_count + (1 if p["repeat"] else 0),
             latest_dash_score=p["dash_score"],
             latest_risk_level=p["risk_level"],
+            # a case opened before references gets one with its first v3 referral
+            reference=existing.reference or p.get("case_reference"),
         )
     )
 

@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping
 
 from services.bootstrap import Platform
+from services.kernel import references
 from services.kernel.events import Event, new_event
+from services.kernel.references import ReferenceKind
 from services.marac import queries
 from services.marac.domain.amendments import (
     AmendmentClosed,
@@ -200,12 +202,22 @@ def submit_referral(
         case_id = queries.case_of_referral(conn, repeat.last_referral_id)
     if case_id is None and duplicates:
         case_id = duplicates[0]["case_id"]  # the same victim, the same day: the same case
+    case_reference = queries.case_reference(conn, case_id) if case_id else None
     case_id = case_id or f"c-{uuid.uuid4().hex[:10]}"
     referral_id = f"r-{uuid.uuid4().hex[:10]}"
+    # Inside the command's transaction (append lock held): unique under concurrent posts.
+    year = today.year
+    reference = references.allocate(conn, ReferenceKind.MARAC_REFERRAL, request.marac_area, year)
+    if case_reference is None:  # a new case, or one opened before references existed
+        case_reference = references.allocate(
+            conn, ReferenceKind.MARAC_CASE, request.marac_area, year
+        )
 
     payload = {
         "case_id": case_id,
         "referral_id": referral_id,
+        "reference": reference,
+        "case_reference": case_reference,
         "marac_area": request.marac_area,
         "referral_date": referral_date,
         "referring_agency": caller.agency,
@@ -258,6 +270,8 @@ def submit_referral(
     accepted = ReferralAccepted(
         case_id=case_id,
         referral_id=referral_id,
+        reference=reference,
+        case_reference=case_reference,
         dash_score=dash.score,
         risk_level=str(dash.risk_level),
         criteria_met=payload["criteria"],

@@ -306,9 +306,14 @@ class PersonLink(BaseModel):
     )
 
 
+_REFERENCE = "human reference (docs/references.md); null for records made before references"
+
+
 class ReferralAccepted(BaseModel):
     case_id: str
     referral_id: str
+    reference: str | None = Field(None, description=f"the referral's {_REFERENCE}")
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     dash_score: int
     risk_level: str
     criteria_met: list[str]
@@ -329,6 +334,7 @@ class Listing(BaseModel):
 class ActionView(BaseModel):
     action_id: str
     case_id: str
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     meeting_id: str | None
     owner_agency: str
     description: ProtectedText
@@ -340,7 +346,9 @@ class ActionView(BaseModel):
 
 class ReferralView(BaseModel):
     referral_id: str
+    reference: str | None = Field(None, description=f"the referral's {_REFERENCE}")
     case_id: str
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     marac_area: str
     referral_date: dt.date
     referring_agency: str
@@ -474,6 +482,7 @@ class PublishRequest(Strict):
 class AgendaCase(BaseModel):
     position: int
     case_id: str
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     late: bool
     repeat: bool
     last_referral_date: dt.date | None
@@ -518,10 +527,19 @@ class StalkingScreenView(BaseModel):
     )
 
 
+class AgendaMove(BaseModel):
+    case_id: str
+    old_position: int
+    new_position: int
+
+
 class AgendaChange(BaseModel):
     added: list[str]
     removed: list[str]
     moved: list[str] = Field(description="case_id: old position -> new position")
+    moved_cases: list[AgendaMove] = Field(
+        default_factory=list, description="the same moves, one object per case"
+    )
 
 
 class AgendaView(BaseModel):

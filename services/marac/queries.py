@@ -105,6 +105,25 @@ def case_of_referral(conn: Connection, referral_id: str) -> str | None:
     return None if case_id is None else kept_cases(conn, [case_id])[case_id]
 
 
+def case_reference(conn: Connection, case_id: str) -> str | None:
+    """The case's human reference, or None for a case opened before references existed."""
+    return conn.execute(
+        select(marac_cases.c.reference).where(marac_cases.c.case_id == case_id)
+    ).scalar()
+
+
+def case_references(conn: Connection, case_ids: list[str]) -> dict[str, str]:
+    """Each case's human reference; cases opened before references are absent."""
+    if not case_ids:
+        return {}
+    rows = conn.execute(
+        select(marac_cases.c.case_id, marac_cases.c.reference).where(
+            marac_cases.c.case_id.in_(case_ids), marac_cases.c.reference.is_not(None)
+        )
+    )
+    return {r.case_id: r.reference for r in rows}
+
+
 def police_incident_dates(conn: Connection, victim_person_id: str) -> tuple[dt.date, ...]:
     victim_person_id = kept_person(conn, victim_person_id)
     rows = conn.execute(
@@ -250,7 +269,11 @@ def to_action(row: RowMapping) -> Action:
 
 
 def action(conn: Connection, action_id: str) -> RowMapping | None:
-    row = conn.execute(select(marac_actions).where(marac_actions.c.action_id == action_id)).first()
+    row = conn.execute(
+        select(marac_actions, marac_cases.c.reference.label("case_reference"))
+        .outerjoin(marac_cases, marac_cases.c.case_id == marac_actions.c.case_id)
+        .where(marac_actions.c.action_id == action_id)
+    ).first()
     return row._mapping if row else None
 
 
@@ -262,7 +285,11 @@ def actions(
     status: str | None = None,
     due_before: dt.date | None = None,
 ) -> list[RowMapping]:
-    query = select(marac_actions).order_by(marac_actions.c.due_date, marac_actions.c.action_id)
+    query = (
+        select(marac_actions, marac_cases.c.reference.label("case_reference"))
+        .outerjoin(marac_cases, marac_cases.c.case_id == marac_actions.c.case_id)
+        .order_by(marac_actions.c.due_date, marac_actions.c.action_id)
+    )
     if agency:
         query = query.where(marac_actions.c.owner_agency == agency)
     if case_ids is not None:

@@ -3,6 +3,8 @@
 Built from the same response models as the JSON, so a CSV never shows more than the JSON
 would: a withheld name is an empty cell with its status beside it, never a token.
 Text cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
+Headings and values are in words (Yes/No, areas and offences by name, "Withheld"); the JSON
+keeps the codes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from services.intake.models import ProtectedText
+from services.kernel.spreadsheet import area_name, in_words, yes_no
 from services.matac.models import HistoryOut, ProfileOut, RankingOut
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -22,7 +25,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return yes_no(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int):
@@ -38,11 +41,34 @@ def _text(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+NAME_STATUS = {
+    "shown": "Shown",
+    "withheld": "Withheld",
+    "erased": "Erased",
+    "none": "Not recorded",
+}
+OFFENCE_LABELS = {
+    "non_crime": "Non-crime incident",
+    "breach_of_order_or_bail": "Breach of an order or bail",
+    "coercive_control": "Controlling or coercive behaviour",
+    "abh": "Assault occasioning actual bodily harm",
+    "non_fatal_strangulation": "Non-fatal strangulation",
+    "wounding_gbh": "Wounding or grievous bodily harm",
+}
+"""As the perpetrator page words them (services/intake/web/core.py OFFENCES); others in words."""
+
+
+def _offence(code: str) -> str:
+    return OFFENCE_LABELS.get(code, in_words(code))
+
+
 def _protected(value: ProtectedText | None) -> tuple[str, str]:
-    """(value, status): the value only when shown; status none when nothing is recorded."""
+    """(value, status in words): the value only when shown."""
     if value is None:
-        return "", "none"
-    return ("" if value.value is None else value.value), value.status
+        return "", NAME_STATUS["none"]
+    return ("" if value.value is None else value.value), NAME_STATUS.get(
+        value.status, in_words(value.status)
+    )
 
 
 def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -55,24 +81,24 @@ def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 RANKING_COLUMNS = (
-    "area",
-    "rank",
-    "person_id",
-    "name",
-    "name_status",
-    "score",
-    "recency",
-    "frequency",
-    "gravity",
-    "victims",
-    "serial",
-    "nominated",
-    "in_cohort",
-    "latest_incident_on",
-    "incident_count",
-    "total_harm",
-    "as_of",
-    "policy",
+    "Area",
+    "Rank",
+    "Person id",
+    "Name",
+    "Name shown",
+    "Score",
+    "Recency",
+    "Frequency",
+    "Gravity",
+    "Victims",
+    "Serial",
+    "Nominated",
+    "In cohort",
+    "Latest incident",
+    "Incidents",
+    "Total harm",
+    "As of",
+    "Policy",
 )
 
 
@@ -81,7 +107,7 @@ def ranking_csv(ranking: RankingOut) -> str:
         for row in ranking.rows:
             name, status = _protected(row.name)
             yield (
-                row.area,
+                area_name(row.area),
                 row.rank,
                 row.person_id,
                 name,
@@ -105,30 +131,30 @@ def ranking_csv(ranking: RankingOut) -> str:
 
 
 PROFILE_COLUMNS = (
-    "person_id",
-    "name",
-    "name_status",
-    "as_of",
-    "area",
-    "rank",
-    "in_population",
-    "exclusion",
-    "nominated",
-    "in_cohort",
-    "score",
-    "recency",
-    "frequency",
-    "gravity",
-    "victims",
-    "serial",
-    "incident_id",
-    "occurred_on",
-    "incident_area",
-    "counted",
-    "counted_reason",
-    "most_serious_offence",
-    "harm_points",
-    "victim_ids",
+    "Person id",
+    "Name",
+    "Name shown",
+    "As of",
+    "Area",
+    "Rank",
+    "In population",
+    "Not ranked because",
+    "Nominated",
+    "In cohort",
+    "Score",
+    "Recency",
+    "Frequency",
+    "Gravity",
+    "Victims",
+    "Serial",
+    "Incident",
+    "Occurred on",
+    "Incident area",
+    "Counted",
+    "Why",
+    "Most serious offence",
+    "Harm points",
+    "Victim ids",
 )
 
 
@@ -141,7 +167,7 @@ def profile_csv(profile: ProfileOut) -> str:
         name,
         status,
         profile.as_of,
-        profile.area,
+        area_name(profile.area),
         profile.rank,
         profile.in_population,
         profile.exclusion,
@@ -158,10 +184,10 @@ def profile_csv(profile: ProfileOut) -> str:
         (
             i.incident_id,
             i.occurred_on,
-            i.area,
+            area_name(i.area),
             i.counted,
             i.reason,
-            i.most_serious_offence,
+            _offence(i.most_serious_offence),
             i.harm_points,
             i.victim_ids,
         )
@@ -172,6 +198,6 @@ def profile_csv(profile: ProfileOut) -> str:
 
 def history_csv(history: HistoryOut) -> str:
     return _write(
-        ("person_id", "date", "score"),
+        ("Person id", "Date", "Score"),
         ((history.person_id, point.date, point.score) for point in history.points),
     )

@@ -39,14 +39,14 @@ def test_an_idva_referral_appears_on_the_chairs_agenda(site, page, browser):
     page.get_by_role("button", name="Send referral").click()
 
     expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
-    case_id = page.get_by_test_id("case-reference").inner_text()
-    assert re.fullmatch(r"c-[0-9a-f]{10}", case_id)
+    reference = page.get_by_test_id("case-reference").inner_text()
+    assert re.fullmatch(r"OX-\d{4}-\d{4}", reference)
     expect(page.get_by_test_id("criteria-met")).to_contain_text("Visible high risk")
     check_accessibility(page, "confirmation")
     screenshot(page, "referral-9-confirmation")
 
     page.get_by_role("link", name="your referrals", exact=True).click()
-    expect(page.get_by_test_id("referrals")).to_contain_text(case_id)
+    expect(page.get_by_test_id("referrals")).to_contain_text(reference)
     expect(page.get_by_test_id("referrals")).to_contain_text("Jane Smith")
     check_accessibility(page, "your referrals")
     screenshot(page, "your-referrals")
@@ -58,7 +58,7 @@ def test_an_idva_referral_appears_on_the_chairs_agenda(site, page, browser):
         check_accessibility(chair, "meetings")
         screenshot(chair, "meetings")
         chair.goto(f"{site.url}/marac/meetings/{meeting_id}")
-        case = chair.locator(f"#case-{case_id}")
+        case = chair.get_by_test_id("agenda-case").filter(has_text=reference)
         expect(case).to_contain_text("Jane Smith")
         expect(case.get_by_test_id("children")).to_contain_text("Amy Smith")
         expect(case).to_contain_text("John Smith")
@@ -88,9 +88,9 @@ def test_the_chair_publishes_the_agenda_and_prints_one_case_per_page(site, page)
     cases = page.get_by_test_id("agenda-case")
     expect(cases).to_have_count(2)
     # repeats first, then by DASH score
-    expect(cases.nth(0)).to_contain_text(f"1. Case {first['case_id']}")
+    expect(cases.nth(0)).to_contain_text(f"1. Case {first['case_reference']}")
     expect(cases.nth(0).locator(".govuk-tag", has_text="Repeat")).to_be_visible()
-    expect(cases.nth(1)).to_contain_text(f"2. Case {second['case_id']}")
+    expect(cases.nth(1)).to_contain_text(f"2. Case {second['case_reference']}")
 
     page.get_by_role("button", name="Publish agenda").click()
     expect(page.get_by_text("Agenda version 1 published")).to_be_visible()
@@ -122,7 +122,7 @@ def test_late_cases_can_be_added_and_actions_recorded_during_the_meeting(site, p
     site.sign_in(page, "chair")
     page.goto(f"{site.url}/marac/meetings/{meeting_id}")
     expect(page.get_by_test_id("agenda-case")).to_have_count(0)
-    page.get_by_label(re.compile(f"Case {late['case_id']}")).check()
+    page.get_by_label(re.compile(f"Case {late['case_reference']}")).check()
     page.get_by_role("button", name="Publish agenda").click()
     case = page.locator(f"#case-{late['case_id']}")
     expect(case.locator(".govuk-tag", has_text="Late")).to_be_visible()
@@ -139,7 +139,7 @@ def test_late_cases_can_be_added_and_actions_recorded_during_the_meeting(site, p
     fill_date(page, "due_date", site.platform.today() + dt.timedelta(days=14))
     screenshot(page, "record-action")
     page.get_by_role("button", name="Record action").click()
-    expect(page.get_by_text(f"Action recorded for case {late['case_id']}")).to_be_visible()
+    expect(page.get_by_text(f"Action recorded for case {late['case_reference']}")).to_be_visible()
     expect(case.get_by_test_id("actions")).to_contain_text("Fit a lock change")
     expect(case.get_by_test_id("actions")).to_contain_text("Oxford City Council housing services")
 
@@ -160,7 +160,7 @@ def test_housing_reads_back_its_own_referral_and_another_agencys_referral_is_404
 
     site.sign_in(page, "housing")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your referrals").click()
-    page.get_by_role("link", name=own["case_id"]).click()
+    page.get_by_role("link", name=own["case_reference"]).click()
     expect(page.get_by_test_id("victim-name")).to_contain_text("Jane Smith")
     expect(page.get_by_test_id("victim-address")).to_contain_text("12 Cowley Road")
     # housing is not granted the victim's health, but reads back what it entered itself
@@ -370,8 +370,12 @@ def test_the_quarterly_return_downloads_as_csv(site, page):
         page.get_by_role("button", name="Download CSV").click()
     assert download.value.suggested_filename == f"marac-return-oxford-{quarter}.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    meeting_row = next(r for r in rows if r["meeting_id"] == meeting_id)
-    assert meeting_row["cases_discussed"] == "1"
+    # headings in words; the meeting named by its date, the area and quarter spelt out
+    meeting_row = next(r for r in rows if r["Meeting date"] == held.isoformat())
+    assert meeting_row["Cases discussed"] == "1"
+    assert meeting_row["MARAC"] == "Oxford"
+    assert rows[-1]["Meeting date"] == "Total"
+    assert meeting_id not in Path(download.value.path()).read_text()
     assert case["case_id"]  # heard at that meeting
 
 
@@ -602,7 +606,7 @@ def test_the_agenda_as_one_row_per_case_matches_the_csv_and_prints(site, page):
     lines = Path(download.value.path()).read_text().splitlines()
     spreadsheet = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
     assert headings == list(spreadsheet[0].keys())  # the same columns, in the same order
-    assert [r["Case"] for r in spreadsheet] == [first["case_id"], second["case_id"]]
+    assert [r["Case"] for r in spreadsheet] == [first["case_reference"], second["case_reference"]]
 
     def cell(row: int, heading: str) -> str:
         return rows.nth(row).locator("th, td").nth(headings.index(heading)).inner_text().strip()
@@ -625,3 +629,60 @@ def test_the_agenda_as_one_row_per_case_matches_the_csv_and_prints(site, page):
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1  # marking and table together
     width, height = map(float, re.search(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)\]", pdf).groups())
     assert width > height  # landscape
+
+
+HEX_ID = re.compile(r"\b[cr]-[0-9a-f]{10}\b")
+
+
+def test_references_and_names_stand_where_hex_ids_stood(site, page):
+    """The agenda's changes, the print summary and the action lists name cases by reference
+    and victim (as the agreement lets the reader see them), never by their hex ids."""
+    meeting_id = schedule_meeting(site.platform, next_meeting_date(site.platform.today()))
+    first = refer(site.platform, "idva", victim="Jane Smith", yes=15)
+    marac_api.publish_agenda(meeting_id, PublishRequest(), caller("chair"), site.platform)
+    second = refer(
+        site.platform,
+        "idva",
+        victim="Mary Jones",
+        victim_dob="1985-01-01",
+        perpetrator="Tom Brown",
+        perpetrator_dob="1980-01-01",
+        yes=18,
+    )
+    marac_api.publish_agenda(meeting_id, PublishRequest(), caller("chair"), site.platform)
+    assign_action(
+        site.platform,
+        first["case_id"],
+        meeting_id,
+        "housing-oxford",
+        "Check the tenancy file",
+        due=site.platform.today() - dt.timedelta(days=2),
+    )
+
+    site.sign_in(page, "chair")
+    page.goto(f"{site.url}/marac/meetings/{meeting_id}")
+    expect(page.get_by_test_id("change-added")).to_have_text(
+        f"Added: {second['case_reference']} (Mary Jones)"
+    )
+    assert not HEX_ID.search(page.locator("main").inner_text())
+
+    page.goto(f"{site.url}/marac/meetings/{meeting_id}/print")
+    summary = page.get_by_test_id("print-summary-victim")
+    expect(summary).to_have_count(2)
+    expect(page.locator("main")).to_contain_text(first["case_reference"])
+    assert sorted(summary.all_inner_texts()) == ["Jane Smith", "Mary Jones"]
+    assert not HEX_ID.search(page.locator("main").inner_text())
+
+    page.goto(f"{site.url}/marac/actions/overdue")
+    overdue = page.get_by_test_id("overdue-housing-oxford")
+    expect(overdue).to_contain_text(first["case_reference"])
+    expect(overdue).to_contain_text("Jane Smith")
+    assert not HEX_ID.search(page.locator("main").inner_text())
+
+    site.sign_in(page, "housing")
+    page.goto(f"{site.url}/marac/actions")
+    card = page.locator(".govuk-summary-card")
+    expect(card).to_contain_text(f"Case {first['case_reference']}")
+    expect(card.get_by_test_id("case-victim")).to_have_text("Jane Smith")
+    assert not HEX_ID.search(page.locator("main").inner_text())
+    check_accessibility(page, "actions with references and names")

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from services.mappa.queries import references_of
 from tests.e2e.conftest import check_accessibility, screenshot
 from tests.e2e.helpers import fill_date
 from tests.integration.matac.scenario import FIRST_BATCH, OLDER, TODAY, ids_in, known_persons
@@ -205,14 +206,20 @@ def nominal(site):
 def test_the_mappa_coordinator_sees_overdue_reviews_and_records_a_review_and_level(
     site, nominal, page
 ):
+    with site.platform.engine.connect() as conn:
+        reference = references_of(conn, [nominal])[nominal]
+    assert re.fullmatch(r"TV-M-\d{4}-\d{4}", reference)
     site.sign_in(page, "mappa")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="MAPPA reviews").click()
-    row = page.get_by_test_id("reviews").locator("tr", has_text=nominal)
+    row = page.get_by_test_id("reviews").locator("tr", has_text=reference)
     expect(row).to_contain_text("Overdue by")
+    expect(row.get_by_test_id("review-name")).to_have_text("Mark Jones")
+    assert nominal not in page.locator("main").inner_text()
     check_accessibility(page, "MAPPA reviews")
     screenshot(page, "mappa-reviews")
 
-    row.get_by_role("link", name=nominal).click()
+    row.get_by_role("link", name=reference).click()
+    expect(page.get_by_text(f"MAPPA nominal {reference}")).to_be_visible()
     expect(page.get_by_test_id("level")).to_contain_text("Level 2")
     expect(page.get_by_test_id("next-review")).to_contain_text("Overdue")
     check_accessibility(page, "MAPPA nominal")

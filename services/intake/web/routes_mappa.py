@@ -32,6 +32,7 @@ from services.intake.web.core import (
 from services.intake.web.referral_form import Errors, check_date, date_parts, text
 from services.mappa import api as mappa_api
 from services.mappa import intake as mappa_intake
+from services.mappa import records as mappa_records
 from services.mappa.duplicates import MATCHED_ON_WORDS
 from services.mappa.models import (
     AREA_PATTERN,
@@ -81,10 +82,14 @@ def reviews(request: Request, caller: Coordinator):
             lead_agency=None,
             format="json",
         )
+        names = mappa_records.nominal_names(
+            platform, conn, caller, [r.nominal_id for r in due.reviews], "GET /mappa/reviews"
+        )
     return render(
         request,
         "mappa/reviews.html",
         {
+            "names": names,
             "due": due.model_dump(mode="json"),
             "agency_names": dict(agencies(platform)),
         },

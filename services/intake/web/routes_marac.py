@@ -44,6 +44,7 @@ from services.marac.intake import marac_policy, policy_areas
 from services.marac.models import (
     ActionRequest,
     ActionStatusRequest,
+    AgendaView,
     MeetingRequest,
     PublishRequest,
 )
@@ -250,9 +251,11 @@ def _agenda(request, caller, meeting_id: str, draft: bool, route: str):
                 e.case_id for e in current.excluded if e.reason == ExclusionReason.LATE_NOT_ADDED
             ]
             rows = queries.latest_referral_per_case(conn, late_ids)
+            references = queries.case_references(conn, late_ids)
             late = [
                 {
                     "case_id": c,
+                    "case_reference": references.get(c),
                     "dash_score": rows[c]["dash_score"],
                     "referral_date": rows[c]["referral_date"],
                     "referring_agency": rows[c]["referring_agency"],
@@ -267,6 +270,23 @@ def _agenda(request, caller, meeting_id: str, draft: bool, route: str):
             if (r := queries.latest_referral_per_case(conn, [c.case_id]).get(c.case_id))
         }
     return view, late, referral_ids
+
+
+def _named_cases(request, caller, view: AgendaView, route: str) -> dict[str, dict]:
+    """References and victim names for the cases the agenda names outside its own list:
+    the changes since the previous version and the actions to review. Names already shown
+    on the agenda are reused; the others are read for the caller under the agreement."""
+    names = {c.case_id: c.victim_name.model_dump() for c in view.cases + view.overflow}
+    changes = view.changes_since_previous_version
+    mentioned = [a.case_id for a in view.actions_for_review]
+    if changes is not None:
+        mentioned += changes.added + changes.removed + [m.case_id for m in changes.moved_cases]
+    platform = get_platform(request)
+    with platform.engine.connect() as conn:
+        missing = [c for c in dict.fromkeys(mentioned) if c not in names]
+        names |= agendas.victim_names(platform, conn, caller, missing, route)
+        references = queries.case_references(conn, list(dict.fromkeys(mentioned)))
+    return {"names": names, "references": references}
 
 
 @router.get("/marac/meetings/{meeting_id}")
@@ -289,10 +309,15 @@ def agenda_page(
     )
     data = view.model_dump(mode="json")
     pending_publish = published is not None and (view.version or 0) < published
+    named = _named_cases(request, caller, view, f"GET /marac/meetings/{meeting_id}")
+    if recorded:
+        with platform.engine.connect() as conn:
+            named["recorded_reference"] = queries.case_reference(conn, recorded)
     return _show(
         request,
         "marac/agenda.html",
         {
+            **named,
             "agenda": data,
             "late": late,
             "published": published,
@@ -377,11 +402,17 @@ def agenda_table(request: Request, meeting_id: str, caller: Partner, draft: bool
 # -- actions ---------------------------------------------------------------------------------
 
 
+def _case_reference(platform, case_id: str) -> str | None:
+    with platform.engine.connect() as conn:
+        return queries.case_reference(conn, case_id)
+
+
 def _action_context(request, meeting_id, case_id, values, errors: Errors | None = None):
     platform = get_platform(request)
     context: dict[str, Any] = {
         "meeting_id": meeting_id,
         "case_id": case_id,
+        "case_reference": _case_reference(platform, case_id),
         "values": values,
         "agencies": agencies(platform),
     }
@@ -477,10 +508,14 @@ def overdue_actions(request: Request, caller: Coordinator):
     today = platform.today()
     with platform.engine.connect() as conn:
         actions = marac_api.list_actions(caller, conn, platform, agency=None, overdue=True)
+        names = agendas.victim_names(
+            platform, conn, caller, [a.case_id for a in actions], "GET /marac/actions/overdue"
+        )
     return _show(
         request,
         "marac/overdue.html",
         {
+            "names": names,
             "groups": _group_by_agency(actions, platform),
             "total": len(actions),
             "today": today.isoformat(),
@@ -631,6 +666,7 @@ def _people(platform, caller, conn, person_ids: set[str]) -> dict[str, dict[str,
             for p in order
         ],
     )
+    references = queries.case_references(conn, [wanted[p][1]["case_id"] for p in order])
     people = {}
     for pid, payload in zip(order, shown, strict=True):
         role, row = wanted[pid]
@@ -644,6 +680,7 @@ def _people(platform, caller, conn, person_ids: set[str]) -> dict[str, dict[str,
             "name": person.get("name"),
             "date_of_birth": person.get("date_of_birth"),
             "case_id": row["case_id"],
+            "case_reference": references.get(row["case_id"]),
             "referral_date": row["referral_date"],
             "referring_agency": row["referring_agency"],
         }

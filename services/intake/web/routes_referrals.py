@@ -671,6 +671,7 @@ def your_referrals(request: Request, caller: Referrer):
         open_actions: dict[str, int] = {}
         for action in queries.actions(conn, agency=caller.agency, status="open"):
             open_actions[action["case_id"]] = open_actions.get(action["case_id"], 0) + 1
+        references = queries.case_references(conn, list({r["case_id"] for r in rows}))
         referrals = []
         for row, payload in zip(rows, shown, strict=True):
             status_text, colour = _status(queries.listings_for_case(conn, row["case_id"]), today)
@@ -680,6 +681,8 @@ def your_referrals(request: Request, caller: Referrer):
                 {
                     "referral_id": row["referral_id"],
                     "case_id": row["case_id"],
+                    "case_reference": references.get(row["case_id"]),
+                    "reference": row["reference"],
                     "referral_date": row["referral_date"],
                     "marac_area": row["marac_area"],
                     "victim_name": payload["victim"]["name"],

@@ -3,6 +3,8 @@ no CDN script on the cookie's origin, no CSRF through the API."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.integration.marac.referral_data import referral
@@ -177,3 +179,7 @@ def test_the_agenda_csv_is_in_words_a_chair_reads(api):
     assert (case["Late"], case["Repeat"], case["Rolls over to next meeting"]) == ("No",) * 3
     assert case["Risk level"] == "High"
     assert "True" not in row and "False" not in row
+    # the case by its reference, agencies by the agreement's names, never codes
+    assert re.fullmatch(r"OX-\d{4}-\d{4}", case["Case"])
+    assert case["Referring agency"] == "Oxfordshire IDVA service"
+    assert "idva-oxon" not in row

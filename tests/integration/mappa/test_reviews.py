@@ -23,6 +23,7 @@ from tests.integration.mappa.helpers import (
     level,
     ok,
     post,
+    read,
     register,
     review,
     set_today,
@@ -118,10 +119,13 @@ def test_overdue_list_as_csv_and_a_review_clears_it(api, nominals):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert "mappa-overdue-reviews-2026-05-12.csv" in response.headers["content-disposition"]
+    # in words: the nominal by reference, the area and lead agency by name, Yes/No, labels
+    ref = {n: read(api, n, "tvp")["reference"] for n in (a, b)}
+    agency = '"The Probation Service, Thames Valley"'
     assert response.text == (
-        "nominal_id,area,lead_agency,level,due_on,status,days_overdue\r\n"
-        f"{b},thames-valley,probation-tv,3,2026-04-27,overdue,15\r\n"
-        f"{a},thames-valley,probation-tv,2,2026-05-11,overdue,1\r\n"
+        "Nominal,Area,Lead agency,Level,Review due,Status,Days overdue\r\n"
+        f"{ref[b]},Thames Valley,{agency},3,2026-04-27,Overdue,15\r\n"
+        f"{ref[a]},Thames Valley,{agency},2,2026-05-11,Overdue,1\r\n"
     )
 
     # Level 3 reviewed on 12 May: next due 8 weeks later, 7 July 2026.

@@ -127,16 +127,18 @@ def test_annual_counts_as_csv(api):
     assert response.headers["content-type"].startswith("text/csv")
     assert "mappa-figures-2026-thames-valley.csv" in response.headers["content-disposition"]
     lines = response.text.split("\r\n")
-    assert lines[0] == "area,figure,period_start,period_end,as_at,category,level,count"
+    assert lines[0] == "Area,Figure,Period start,Period end,As at,Category,Level,Count"
     assert lines[-1] == ""
     assert len(lines) == 1 + 10 + 10 + 1
-    prefix = "thames-valley,{},2025-04-01,2026-03-31,2026-03-31,"
-    assert prefix.format("as_at") + "2,2,1" in lines
-    assert prefix.format("as_at") + "2,unassigned,1" in lines
-    assert prefix.format("as_at") + "1,1,0" in lines
-    assert prefix.format("managed_during") + "2,3,1" in lines
-    assert prefix.format("managed_during") + "1,1,1" in lines
-    total = sum(int(line.rsplit(",", 1)[1]) for line in lines[1:-1] if ",as_at," in line)
+    prefix = "Thames Valley,{},2025-04-01,2026-03-31,2026-03-31,"
+    assert prefix.format("Managed on the as-at date") + "2,2,1" in lines
+    assert prefix.format("Managed on the as-at date") + "2,Not assigned,1" in lines
+    assert prefix.format("Managed on the as-at date") + "1,1,0" in lines
+    assert prefix.format("Managed during the year") + "2,3,1" in lines
+    assert prefix.format("Managed during the year") + "1,1,1" in lines
+    total = sum(
+        int(line.rsplit(",", 1)[1]) for line in lines[1:-1] if ",Managed on the as-at date," in line
+    )
     assert total == 2
 
 

@@ -275,6 +275,7 @@ def test_publishing_versions_the_agenda_and_shows_the_difference(api):
         "added": [b["case_id"]],
         "removed": [],
         "moved": [f"{a['case_id']}: 1 -> 2"],
+        "moved_cases": [{"case_id": a["case_id"], "old_position": 1, "new_position": 2}],
     }
     shown = _agenda(api, meeting["meeting_id"])
     assert (shown["status"], shown["version"]) == ("published", 2)
@@ -307,13 +308,16 @@ def test_agenda_downloads_as_csv_and_printable_html_per_reader(api):
     rows = list(csv.reader(io.StringIO(_agenda(api, meeting["meeting_id"], format="csv").text)))
     assert rows[0] == ["# OFFICIAL-SENSITIVE"]
     header, first = rows[1], rows[2]
-    assert first[header.index("Case")] == case["case_id"]
+    assert first[header.index("Case")] == case["case_reference"]
     assert first[header.index("Victim")] == "Jane Smith"
 
     html = _agenda(api, meeting["meeting_id"], format="html").text
     assert html.count("OFFICIAL-SENSITIVE") >= 2
     assert "page-break-before: always" in html
     assert "Jane Smith" in html and "John Smith" in html
+    # the case by its reference, agencies by name, in the summary and on the case's page
+    assert case["case_reference"] in html and case["case_id"] not in html
+    assert "Oxfordshire IDVA service" in html and "idva-oxon" not in html
 
 
 def test_each_reader_sees_what_their_agency_may_under_the_agreement(api):
@@ -490,19 +494,20 @@ def test_quarterly_return_counts_the_cases_heard(api):
     assert response.status_code == 200, response.text
     rows = list(csv.DictReader(io.StringIO(response.text)))
     meeting_row, total = rows
-    assert meeting_row["meeting_id"] == meeting["meeting_id"]
-    assert total["meeting_id"] == "TOTAL"
+    assert meeting_row["Meeting date"] == meeting["meeting_date"]
+    assert total["Meeting date"] == "Total"
     expected = {
-        "cases_discussed": "2", "repeat_cases": "0", "referrals_idva": "1",
-        "referrals_housing": "1", "victims_black_asian_racially_minoritised": "1",
-        "victims_lgbt": "1", "victims_male": "1", "children_in_households": "3",
+        "Cases discussed": "2", "Repeat cases": "0", "Referrals from IDVAs": "1",
+        "Referrals from housing": "1",
+        "Victims from Black, Asian and racially minoritised groups": "1",
+        "LGBT victims": "1", "Male victims": "1", "Children in the households": "3",
     }  # fmt: skip
     assert {k: total[k] for k in expected} == expected
     # aged 16-17 and perpetrators aged 17 or under depend on the meeting date: hand-check
     victim_age = meeting_day.year - 2009 - ((meeting_day.month, meeting_day.day) < (1, 10))
-    assert total["victims_aged_16_17"] == ("1" if victim_age in (16, 17) else "0")
+    assert total["Victims aged 16 or 17"] == ("1" if victim_age in (16, 17) else "0")
     perp_age = meeting_day.year - 2010 - ((meeting_day.month, meeting_day.day) < (1, 1))
-    assert total["perpetrators_aged_17_or_under"] == ("1" if perp_age <= 17 else "0")
+    assert total["Perpetrators aged 17 or under"] == ("1" if perp_age <= 17 else "0")
 
 
 # -- bad input -------------------------------------------------------------------------------

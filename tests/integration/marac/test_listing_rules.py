@@ -318,8 +318,8 @@ def test_a_case_received_on_the_meeting_day_is_added_on_the_day_and_counted(api)
         headers=api.headers(*COORDINATOR),
     )
     assert returned.status_code == 200, returned.text
-    rows = {r["meeting_id"]: r for r in csv.DictReader(io.StringIO(returned.text))}
-    assert rows[meeting["meeting_id"]]["cases_discussed"] == "1"
+    rows = {r["Meeting date"]: r for r in csv.DictReader(io.StringIO(returned.text))}
+    assert rows[meeting["meeting_date"]]["Cases discussed"] == "1"
 
     # heard today: not listed again at the next meeting
     after = scheduled(api, add_working_days(tomorrow, 10))

@@ -225,15 +225,15 @@ def test_profile_and_ranking_exports(matac):
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert lines[0] == (
-        "area,rank,person_id,name,name_status,score,recency,frequency,gravity,victims,serial,"
-        "nominated,in_cohort,latest_incident_on,incident_count,total_harm,as_of,policy"
+        "Area,Rank,Person id,Name,Name shown,Score,Recency,Frequency,Gravity,Victims,Serial,"
+        "Nominated,In cohort,Latest incident,Incidents,Total harm,As of,Policy"
     )
     assert lines[1:] == [
-        f"oxford,1,{A},Darren Price,shown,20,5,3,4,2,true,false,false,2026-02-20,3,15,"
+        f"Oxford,1,{A},Darren Price,Shown,20,5,3,4,2,Yes,No,No,2026-02-20,3,15,"
         "2026-03-02,tandem-default-rfgs-1",
-        f"oxford,2,{ids['B']},Mark Jones,shown,11,3,2,3,1,false,false,false,2025-11-15,2,8,"
+        f"Oxford,2,{ids['B']},Mark Jones,Shown,11,3,2,3,1,No,No,No,2025-11-15,2,8,"
         "2026-03-02,tandem-default-rfgs-1",
-        f"oxford,3,{C},,none,8,5,1,1,1,false,false,false,2026-02-27,1,1,"
+        f"Oxford,3,{C},,Not recorded,8,5,1,1,1,No,No,No,2026-02-27,1,1,"
         "2026-03-02,tandem-default-rfgs-1",
     ]
 
@@ -242,10 +242,11 @@ def test_profile_and_ranking_exports(matac):
     )
     rows = profile.text.splitlines()
     assert len(rows) == 4  # header + one row per incident
-    assert rows[1].startswith(f"{A},Darren Price,shown,2026-03-02,oxford,1,true,,false,false,20,")
+    assert rows[1].startswith(f"{A},Darren Price,Shown,2026-03-02,Oxford,1,Yes,,No,No,20,")
     assert rows[1].endswith(
-        "INC-A3,2025-06-01,oxford,true,in the look-back window,common_assault,3,p-v2"
+        "INC-A3,2025-06-01,Oxford,Yes,in the look-back window,Common assault,3,p-v2"
     )
+    assert "true" not in profile.text and "false" not in profile.text
 
     as_json = matac.client.get(f"/api/matac/perpetrators/{A}", headers=police(matac)).json()
     assert as_json["score"]["score"] == 20.0
@@ -278,7 +279,7 @@ def test_score_history_series(matac):
         params={"start": "2026-03-01", "end": "2026-03-02", "format": "csv"},
         headers=police(matac),
     )
-    assert csv.text == f"person_id,date,score\r\n{A},2026-03-01,20\r\n{A},2026-03-02,20\r\n"
+    assert csv.text == f"Person id,Date,Score\r\n{A},2026-03-01,20\r\n{A},2026-03-02,20\r\n"
 
     bad = matac.client.get(
         f"/api/matac/perpetrators/{A}/history",

@@ -5,21 +5,32 @@ from datetime import date
 from services.mappa.exports import reviews_csv, safe_cell, stats_csv
 
 
-def test_reviews_csv_is_exact():
+def test_reviews_csv_is_in_words():
     rows = [
         {
-            "nominal_id": "N1",
+            "nominal_id": "mappa-3f2a9c1b7e4d",
+            "reference": "TV-M-2026-0007",
             "area": "thames-valley",
             "lead_agency": "tvp",
             "level": 3,
             "due_on": date(2026, 4, 27),
             "status": "overdue",
             "days_overdue": 15,
-        }
+        },
+        {  # registered before references: its id stands in
+            "nominal_id": "N1",
+            "area": "hampshire",
+            "lead_agency": "unknown-agency",
+            "level": None,
+            "due_on": date(2026, 5, 1),
+            "status": "due",
+            "days_overdue": 0,
+        },
     ]
-    assert reviews_csv(rows) == (
-        "nominal_id,area,lead_agency,level,due_on,status,days_overdue\r\n"
-        "N1,thames-valley,tvp,3,2026-04-27,overdue,15\r\n"
+    assert reviews_csv(rows, {"tvp": "Thames Valley Police"}) == (
+        "Nominal,Area,Lead agency,Level,Review due,Status,Days overdue\r\n"
+        "TV-M-2026-0007,Thames Valley,Thames Valley Police,3,2026-04-27,Overdue,15\r\n"
+        "N1,Hampshire,unknown-agency,,2026-05-01,Due,0\r\n"
     )
 
 
@@ -45,8 +56,8 @@ def test_stats_csv_names_unassigned_cells():
         ],
     }
     assert stats_csv(report).split("\r\n") == [
-        "area,figure,period_start,period_end,as_at,category,level,count",
-        "north,as_at,2025-04-01,2026-03-31,2026-03-31,2,unassigned,1",
-        "north,managed_during,2025-04-01,2026-03-31,2026-03-31,unassigned,1,2",
+        "Area,Figure,Period start,Period end,As at,Category,Level,Count",
+        "North,Managed on the as-at date,2025-04-01,2026-03-31,2026-03-31,2,Not assigned,1",
+        "North,Managed during the year,2025-04-01,2026-03-31,2026-03-31,Not assigned,1,2",
         "",
     ]

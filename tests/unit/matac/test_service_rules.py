@@ -272,9 +272,9 @@ def test_ranking_csv_keeps_a_withheld_name_out_and_says_so():
         status="withheld", data_class="perpetrator.identity", reason="withheld under x"
     )
     lines = ranking_csv(_ranking(withheld)).splitlines()
-    assert lines[0].startswith("area,rank,person_id,name,name_status,score,")
+    assert lines[0].startswith("Area,Rank,Person id,Name,Name shown,Score,")
     assert lines[1] == (
-        "oxford,1,p-c,,withheld,16.25,5,1,1,1,false,true,false,2026-02-27,1,1,"
+        "Oxford,1,p-c,,Withheld,16.25,5,1,1,1,No,Yes,No,2026-02-27,1,1,"
         "2026-03-02,tandem-default-rfgs-1"
     )
 
@@ -299,5 +299,5 @@ def test_history_csv_numbers():
         ],
     )
     assert history_csv(history) == (
-        "person_id,date,score\r\np-a,2026-01-01,16.25\r\np-a,2026-01-02,20\r\n"
+        "Person id,Date,Score\r\np-a,2026-01-01,16.25\r\np-a,2026-01-02,20\r\n"
     )
