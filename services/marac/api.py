@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection, RowMapping
 
 from services.bootstrap import Platform
-from services.intake.api_examples import ACTION_ID, MEETING_ID, REFERRAL_ID
+from services.intake.api_examples import ACTION_ID, CASE_ID, MEETING_ID, REFERRAL_ID
 from services.intake.auth import CurrentCaller, require_role
 from services.intake.deps import Db, Idempotency, PlatformDep
 from services.intake.disclosure import Stored, disclose
@@ -73,6 +73,7 @@ Referrer = Annotated[Caller, Depends(require_role("referrer", "coordinator"))]
 Coordinator = Annotated[Caller, Depends(require_role("coordinator"))]
 ReferralIdPath = Annotated[str, Path(description="the referral id", examples=[REFERRAL_ID])]
 MeetingIdPath = Annotated[str, Path(description="the meeting id", examples=[MEETING_ID])]
+CaseIdPath = Annotated[str, Path(description="the case id", examples=[CASE_ID])]
 ActionIdPath = Annotated[str, Path(description="the action id", examples=[ACTION_ID])]
 PURPOSE = "marac"
 
@@ -166,7 +167,7 @@ def _amend(platform: Platform, idempotency, change) -> ReferralAmended:
     responses=AMENDMENT_RESPONSES,
 )
 def withdraw(
-    referral_id: str,
+    referral_id: ReferralIdPath,
     request: WithdrawRequest,
     caller: Referrer,
     platform: PlatformDep,
@@ -194,7 +195,7 @@ def withdraw(
     responses=AMENDMENT_RESPONSES,
 )
 def correct(
-    referral_id: str,
+    referral_id: ReferralIdPath,
     request: CorrectionRequest,
     caller: Referrer,
     platform: PlatformDep,
@@ -335,7 +336,7 @@ def may_see_case(db: Connection, caller: Caller, referrals: list[RowMapping], ca
     ),
     responses={404: {"description": "no such case, or not one your agency may see"}},
 )
-def get_case(case_id: str, caller: CurrentCaller, db: Db, platform: PlatformDep) -> CaseView:
+def get_case(case_id: CaseIdPath, caller: CurrentCaller, db: Db, platform: PlatformDep) -> CaseView:
     referrals = queries.case_referrals(db, case_id)
     if not referrals or not may_see_case(db, caller, referrals, case_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")

@@ -273,15 +273,15 @@ class CorrectionRequest(Strict):
         json_schema_extra={
             "examples": [
                 {
+                    "reason": "Strangled during an argument about child contact on Friday.",
+                    "correction_note": "The day of the incident was wrong",
+                },
+                {
                     "dash": {
                         "form": "partner",
                         "answers": {"injury": "yes", "strangulation": "yes"},
                     },
                     "correction_note": "Strangulation was ticked no by mistake",
-                },
-                {
-                    "reason": "Strangled during an argument about child contact on Friday.",
-                    "correction_note": "The day of the incident was wrong",
                 },
             ]
         },

@@ -30,8 +30,9 @@ CALLER_OF_PATH = [
 """Who sends each example: the first prefix that matches. The owner of the demo action
 (Oxford City Council housing) marks it done."""
 
-LAST = ("/api/sharing/erasures",)
-"""Sent after the rest: erasing a subject is the end of their story."""
+LAST = ("/api/sharing/erasures", "/api/marac/referrals/{referral_id}/withdraw")
+"""Sent after the rest: erasing a subject, or withdrawing the referral the others act on, is
+the end of that story."""
 
 
 def caller_for(path: str) -> tuple[str, str]:

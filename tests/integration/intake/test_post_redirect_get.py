@@ -17,6 +17,7 @@ import pytest
 
 from services.intake.web.core import PageRoute
 from services.marac import api as marac_api
+from services.marac.domain.dash import PARTNER_QUESTIONS
 from services.marac.intake import submit_referral
 from services.marac.models import ActionRequest, MeetingRequest, ReferralRequest
 from services.sharing.service import Caller
@@ -197,6 +198,37 @@ def _referral_page(api: ApiHarness) -> Form:
     )
 
 
+def _withdraw(api: ApiHarness) -> Form:
+    _meeting(api)
+    referral_id = _refer(api)["referral_id"]
+    data = {"reason": "Sent twice by mistake"}
+    return Form("idva", f"/marac/referrals/{referral_id}/withdraw", data)
+
+
+def _correct(api: ApiHarness) -> Form:
+    _meeting(api)
+    referral_id = _refer(api, yes=16)["referral_id"]
+    answers = {key: ("yes" if i < 17 else "no") for i, key in enumerate(PARTNER_QUESTIONS)}
+    data = {
+        **answers,
+        "reason": "Strangled during an argument",
+        "correction_note": "Question 17 was ticked no by mistake",
+    }
+    return Form("idva", f"/marac/referrals/{referral_id}/correct", data)
+
+
+def _register(api: ApiHarness) -> Form:
+    data = {
+        "area": "thames-valley",
+        "lead_agency": "probation-tv",
+        "name": "Mark Jones",
+        "index_offence": "Wounding with intent against ex-partner",
+        **_date("registered_on", api.platform.today() - dt.timedelta(weeks=2)),
+        **_date("date_of_birth", dt.date(1984, 7, 19)),
+    }
+    return Form("mappa", "/mappa/nominals/new", data)
+
+
 def _review(api: ApiHarness) -> Form:
     nominal_id = _nominal(api)
     data = {"outcome": "Compliant with licence", **_date("held_on", api.platform.today())}
@@ -234,6 +266,9 @@ FORMS: dict[str, Callable[[ApiHarness], Form]] = {
     "/persons/matches/{proposal_id}": _match,
     "/marac/referrals/new": _new_referral,
     "/marac/referrals/draft/{draft_id}/{page}": _referral_page,
+    "/marac/referrals/{referral_id}/withdraw": _withdraw,
+    "/marac/referrals/{referral_id}/correct": _correct,
+    "/mappa/nominals/new": _register,
     "/mappa/nominals/{nominal_id}/review": _review,
     "/mappa/nominals/{nominal_id}/level": _level,
     "/matac/perpetrators/{person_id}/nominate": _nominate,
