@@ -76,7 +76,8 @@ def searchable_kinds(platform: Platform, caller: Caller) -> list[Kind]:
     summary="Find a MARAC case, MATAC perpetrator or MAPPA nominal by name or reference",
     description="Give `name` (with `date_of_birth` for exact and near matches; without it "
     "only the exact name, for persons indexed since names alone were) or `reference` (a "
-    "case, referral, person or nominal id, or a nominal's PNC ID or ViSOR reference). Finds "
+    "human reference such as OX-2026-0143, a case, referral, person or nominal id, or a "
+    "nominal's PNC ID or ViSOR reference). Finds "
     "what the caller's role and agency may see (see `searched`); names are found by keyed "
     "blind index and shown or withheld under the agreement, and every name shown is audited.",
     responses={

@@ -1,8 +1,8 @@
 """A reference to the record it names: one small lookup per kind of reference.
 
 A reference search tries every lookup in ``REFERENCE_LOOKUPS`` and keeps what any of them
-finds, so a new kind of reference (a human case reference such as ``OX-2026-0143``) is one
-function added to the tuple. Tandem's own ids are looked up as they are; official
+finds, so a new kind of reference is one function added to the tuple (the human references,
+``OX-2026-0143``, came that way). Tandem's own ids are looked up as they are; official
 references that are encrypted in the record (a nominal's PNC ID and ViSOR reference) by
 their keyed blind-index digest, so nothing is decrypted to find them.
 """
@@ -17,6 +17,7 @@ from projections.mappa import mappa_nominals
 from projections.marac import marac_cases, marac_referrals
 from projections.matac import matac_perpetrators
 from projections.sharing import person_terms
+from services.kernel import references
 from services.mappa.duplicates import PNC_ID, VISOR_REFERENCE
 from services.search.found import Found, strongest
 from services.search.persons import records_of_persons
@@ -74,7 +75,21 @@ def mappa_official_reference(conn: Connection, key: BlindIndexKey, reference: st
     return [Found("mappa_nominal", nominal_id, "reference") for (nominal_id,) in found]
 
 
+def human_reference(conn: Connection, key: BlindIndexKey, reference: str) -> list[Found]:
+    """A human reference such as OX-2026-0143 (case), OX-R-2026-0143 (referral, found as
+    its case) or TV-M-2026-0007 (nominal): docs/references.md."""
+    record = references.find_by_reference(conn, reference)
+    if record is None:
+        return []
+    if record.kind == references.ReferenceKind.MAPPA_NOMINAL:
+        return [Found("mappa_nominal", record.record_id, "reference")]
+    if record.kind == references.ReferenceKind.MARAC_REFERRAL:
+        return marac_referral_id(conn, key, record.record_id)
+    return [Found("marac_case", record.record_id, "reference")]
+
+
 REFERENCE_LOOKUPS: tuple[ReferenceLookup, ...] = (
+    human_reference,
     marac_case_id,
     marac_referral_id,
     person_id,

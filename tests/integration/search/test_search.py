@@ -9,6 +9,7 @@ looked up by keyed blind index, shown under the agreement, and every name shown 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -69,7 +70,9 @@ def world(api):
     api.settle()
     return {
         "case_id": case.json()["case_id"],
+        "case_reference": case.json()["case_reference"],
         "referral_id": case.json()["referral_id"],
+        "referral_reference": case.json()["reference"],
         "person_id": incident.json()["suspect_person_id"],
         "nominal_id": nominal_id,
     }
@@ -122,7 +125,9 @@ def test_near_matches_name_alone_and_references(api, world):
     ]
     assert _found(api, COORDINATOR, name="Jane Smith", date_of_birth="1991-01-01") == []
 
-    for reference in (world["case_id"], world["referral_id"]):
+    human = (world["case_reference"], f" {world['referral_reference'].lower()} ")
+    assert re.fullmatch(r"OX-2026-\d{4}", world["case_reference"])
+    for reference in (world["case_id"], world["referral_id"], *human):
         hits = _found(api, COORDINATOR, reference=reference)
         assert [(h["id"], h["match"], h["role_in_case"]) for h in hits] == [
             (world["case_id"], "reference", "victim")
@@ -130,7 +135,10 @@ def test_near_matches_name_alone_and_references(api, world):
     assert [h["id"] for h in _found(api, ANALYST, reference=world["person_id"])] == [
         world["person_id"]
     ]
-    for reference in (world["nominal_id"], "02/0431123K", "vis-0042117"):
+    nominal = api.client.get(
+        f"/api/mappa/nominals/{world['nominal_id']}", headers=api.headers(*MAPPA)
+    ).json()
+    for reference in (world["nominal_id"], nominal["reference"], "02/0431123K", "vis-0042117"):
         assert [h["id"] for h in _found(api, MAPPA, reference=reference)] == [world["nominal_id"]]
     assert _found(api, MAPPA, reference="nothing-like-it") == []
 
