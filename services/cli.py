@@ -829,11 +829,13 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "register-subjects",
         cmd_register_subjects,
-        "rebuild the subject register (who recorded data about whom) from the event store",
+        "rebuild the subject register (who recorded data about whom, and which agency wrote\n"
+        "each event) from the event store",
         "The register scopes erasure and the audit trail to the data controller and starts\n"
-        "retention's clock. The publish path keeps it up to date; run this once after\n"
-        "upgrading, so subjects recorded before the register existed are known too. Safe to\n"
-        "run again: it only ever adds agencies and widens first/last days.",
+        "retention's clock; the events' writers let an agency read back what it recorded\n"
+        "(the agreement's originator_reads_own). The publish path keeps both up to date; run\n"
+        "this once after upgrading, so what was recorded before they existed is known too.\n"
+        "Safe to run again: it only ever adds agencies and widens first/last days.",
     )
 
     retention = add(
