@@ -20,9 +20,14 @@ from services.kernel.commands import AlreadyAnswered, IdempotencyConflict
 from services.kernel.relay import RelayStatus
 from services.kernel.settings import PROJECT_ROOT
 from services.mappa import api as mappa_api
+from services.mappa import pages as mappa_pages
 from services.marac import api as marac_api
+from services.marac import pages as marac_pages
+from services.marac import referral_pages
 from services.matac import api as matac_api
+from services.matac import pages as matac_pages
 from services.search import api as search_api
+from services.search import pages as search_pages
 
 
 def create_app(
@@ -52,7 +57,17 @@ def create_app(
     app.include_router(mappa_api.router)
     app.include_router(matac_api.router)
     app.include_router(search_api.router)
-    web.mount(app)  # the web pages, and GOV.UK Frontend's assets at /assets
+    # the web pages: each service's own, on the shared chrome; GOV.UK Frontend at /assets
+    web.mount(
+        app,
+        pages=[
+            referral_pages.router,  # before marac_pages: /marac/referrals/new is not an id
+            marac_pages.router,
+            matac_pages.router,
+            mappa_pages.router,
+            search_pages.router,
+        ],
+    )
     _api_reference(app)
     _demo_examples(app, platform)
     _handle_command_outcomes(app)

@@ -55,11 +55,11 @@ OFFENCE_LABELS = {
     "non_fatal_strangulation": "Non-fatal strangulation",
     "wounding_gbh": "Wounding or grievous bodily harm",
 }
-"""As the perpetrator page words them (services/intake/web/core.py OFFENCES); others in words."""
+"""Offence categories in words, for the pages and the CSVs alike; others as their code in words."""
 
 
-def _offence(code: str) -> str:
-    return OFFENCE_LABELS.get(code, in_words(code))
+def offence_label(code: str | None) -> str:
+    return OFFENCE_LABELS.get(code or "", in_words(code or ""))
 
 
 def _protected(value: ProtectedText | None) -> tuple[str, str]:
@@ -187,7 +187,7 @@ def profile_csv(profile: ProfileOut) -> str:
             area_name(i.area),
             i.counted,
             i.reason,
-            _offence(i.most_serious_offence),
+            offence_label(i.most_serious_offence),
             i.harm_points,
             i.victim_ids,
         )

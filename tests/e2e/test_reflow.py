@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from services.intake.web.core import TEMPLATES_DIR
+from services.intake.web.core import PAGE_TEMPLATE_DIRS, SERVICES_DIR
 from tests.e2e.conftest import PASSWORD, check_accessibility
 from tests.e2e.helpers import assign_action, next_meeting_date, refer, schedule_meeting
 from tests.e2e.test_matac_mappa_pages import api_post, matac_site, nominal  # noqa: F401
@@ -166,11 +166,11 @@ def test_a_wide_table_scrolls_in_its_region_from_the_keyboard(marac_site, browse
 
 def test_every_table_in_the_templates_is_in_a_labelled_scroll_region():
     """The browser test can only see tables that have rows; this covers every template."""
-    for template in sorted(TEMPLATES_DIR.rglob("*.html")):
+    for template in sorted(t for d in PAGE_TEMPLATE_DIRS for t in d.rglob("*.html")):
         source = template.read_text()
         for match in re.finditer(r"<table\b", source):
             before = source[: match.start()].rstrip().rsplit("\n", 1)[-1]
             assert re.search(
                 r'class="tandem-table-region" role="region" aria-label=".+" tabindex="0">$',
                 before,
-            ), f"{template.relative_to(TEMPLATES_DIR)}: a table outside a scroll region"
+            ), f"{template.relative_to(SERVICES_DIR)}: a table outside a scroll region"

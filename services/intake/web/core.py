@@ -41,6 +41,11 @@ SESSION_COOKIE = "tandem_session"
 CSRF_COOKIE = "tandem_csrf"
 CSRF_FIELD = "csrf_token"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+"""The shared chrome: layout, macros, sign-in, errors."""
+SERVICES_DIR = Path(__file__).resolve().parents[2]
+PAGE_TEMPLATE_DIRS = (TEMPLATES_DIR, *sorted(SERVICES_DIR.glob("*/templates")))
+"""The chrome, then each service's own pages (``services/<service>/templates/<service>/``):
+a page lives with its service, and extends ``base.html`` from here."""
 
 ROLE_LABELS = {
     "referrer": "Referrer",
@@ -139,20 +144,6 @@ def _humanise(value: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
-OFFENCES = {
-    "non_crime": "Non-crime incident",
-    "breach_of_order_or_bail": "Breach of an order or bail",
-    "coercive_control": "Controlling or coercive behaviour",
-    "abh": "Assault occasioning actual bodily harm",
-    "non_fatal_strangulation": "Non-fatal strangulation",
-    "wounding_gbh": "Wounding or grievous bodily harm",
-}
-
-
-def _offence(value: str | None) -> str:
-    return OFFENCES.get(value or "", _humanise(value))
-
-
 def _quarter_label(value: str) -> str:
     """2026Q3 -> July to September 2026."""
     months = {
@@ -175,7 +166,7 @@ def _withheld_words(reason: str | None) -> str:
     return withheld_in_words(reason, _AGREEMENT_TITLES) if reason else ""
 
 
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates = Jinja2Templates(directory=[str(d) for d in PAGE_TEMPLATE_DIRS])
 templates.env.filters["withheld_words"] = _withheld_words
 templates.env.filters["long_date"] = _long_date
 templates.env.filters["short_date"] = _short_date
@@ -183,7 +174,6 @@ templates.env.filters["humanise"] = _humanise
 templates.env.filters["lookup"] = lambda key, mapping: mapping.get(key, key)
 templates.env.filters["zip"] = lambda left, right: zip(left, right, strict=False)
 templates.env.filters["quarter_label"] = _quarter_label
-templates.env.filters["offence"] = _offence
 templates.env.globals["JS_ENABLED_SCRIPT"] = JS_ENABLED_SCRIPT
 templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
 templates.env.globals["STALKING_QUESTIONS"] = STALKING_QUESTIONS

@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from projections.matac import matac_incidents
-from services.intake.web.charts import line_chart
 from services.intake.web.core import (
     PageRoute,
     PostedForm,
@@ -26,13 +25,17 @@ from services.intake.web.core import (
     redirect,
     render,
     require,
+    templates,
 )
 from services.intake.web.referral_form import Errors, check_date, date_parts, text
 from services.matac import api as matac_api
+from services.matac import exports
+from services.matac.charts import line_chart
 from services.matac.models import CohortJoinIn, NominationIn
 from services.sharing.service import Caller
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+templates.env.filters["offence"] = exports.offence_label  # MATAC's pages word offences
 
 Reader = Annotated[Caller, Depends(require("analyst", "coordinator"))]
 Analyst = Annotated[Caller, Depends(require("analyst"))]
