@@ -353,6 +353,7 @@ def get_case(case_id: CaseIdPath, caller: CurrentCaller, db: Db, platform: Platf
     shown = disclose(platform, caller, PURPOSE, f"GET /api/marac/cases/{case_id}", stored)
     return CaseView(
         case_id=case_id,
+        case_reference=queries.case_reference(db, case_id),
         marac_area=latest["marac_area"],
         referral_date=latest["referral_date"],
         referring_agency=latest["referring_agency"],

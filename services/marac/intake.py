@@ -166,6 +166,7 @@ def submit_referral(
             ExistingReferral(
                 referral_id=first["referral_id"],
                 case_id=first["case_id"],
+                case_reference=queries.case_reference(conn, first["case_id"]),
                 referral_date=first["referral_date"],
                 received_at=_utc(first["received_at"]),
             )

@@ -210,9 +210,13 @@ class ReferralRequest(Strict):
     )
 
 
+_REFERENCE = "human reference (docs/references.md); null for records made before references"
+
+
 class ExistingReferral(BaseModel):
     referral_id: str
     case_id: str
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     referral_date: dt.date
     received_at: dt.datetime
 
@@ -306,9 +310,6 @@ class PersonLink(BaseModel):
     )
 
 
-_REFERENCE = "human reference (docs/references.md); null for records made before references"
-
-
 class ReferralAccepted(BaseModel):
     case_id: str
     referral_id: str
@@ -386,6 +387,7 @@ class CaseView(BaseModel):
     """A case as one agency may see it: the latest referral's facts and fields under the ISA."""
 
     case_id: str
+    case_reference: str | None = Field(None, description=f"the case's {_REFERENCE}")
     marac_area: str
     referral_date: dt.date = Field(description="the date of the case's latest referral")
     referring_agency: str = Field(description="who made the case's latest referral")

@@ -274,8 +274,9 @@ def _agenda(request, caller, meeting_id: str, draft: bool, route: str):
 
 def _named_cases(request, caller, view: AgendaView, route: str) -> dict[str, dict]:
     """References and victim names for the cases the agenda names outside its own list:
-    the changes since the previous version and the actions to review. Names already shown
-    on the agenda are reused; the others are read for the caller under the agreement."""
+    the changes since the previous version, the actions to review and the linked cases.
+    Names already shown on the agenda are reused; the others are read for the caller under
+    the agreement."""
     names = {c.case_id: c.victim_name.model_dump() for c in view.cases + view.overflow}
     changes = view.changes_since_previous_version
     mentioned = [a.case_id for a in view.actions_for_review]
@@ -285,7 +286,8 @@ def _named_cases(request, caller, view: AgendaView, route: str) -> dict[str, dic
     with platform.engine.connect() as conn:
         missing = [c for c in dict.fromkeys(mentioned) if c not in names]
         names |= agendas.victim_names(platform, conn, caller, missing, route)
-        references = queries.case_references(conn, list(dict.fromkeys(mentioned)))
+        linked = [c for case in view.cases + view.overflow for c in case.linked_case_ids]
+        references = queries.case_references(conn, list(dict.fromkeys(mentioned + linked)))
     return {"names": names, "references": references}
 
 

@@ -25,10 +25,10 @@ def test_confirming_a_match_lists_one_case_marked_linked_on_the_agenda(site, pag
     page.goto(f"{site.url}/marac/meetings/{meeting_id}")
     cases = page.get_by_test_id("agenda-case")
     expect(cases).to_have_count(1)
-    expect(cases.nth(0)).to_contain_text(f"1. Case {first['case_id']}")
+    expect(cases.nth(0)).to_contain_text(f"1. Case {first['case_reference']}")
     expect(cases.nth(0).locator(".govuk-tag", has_text="Repeat")).to_be_visible()
     expect(cases.nth(0).get_by_test_id("linked-cases")).to_contain_text(
-        f"case {second['case_id']} is part of this case"
+        f"case {second['case_reference']} is part of this case"
     )
     check_accessibility(page, "agenda with a linked case")
     screenshot(page, "agenda-linked-case")

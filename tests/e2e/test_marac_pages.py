@@ -554,14 +554,15 @@ def test_the_form_says_the_criteria_flags_stalking_and_asks_the_stalking_screen(
 
     page.get_by_role("button", name="Send referral").click()
     expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
-    case_id = page.get_by_test_id("case-reference").inner_text()
+    reference = page.get_by_test_id("case-reference").inner_text()
 
     # the chair's agenda shows the screen with the case
     chair_context, chair = new_page(browser)
     try:
         site.sign_in(chair, "chair")
         chair.goto(f"{site.url}/marac/meetings/{meeting_id}")
-        screen = chair.locator(f"#case-{case_id}").get_by_test_id("stalking-screen")
+        case = chair.get_by_test_id("agenda-case").filter(has_text=f"Case {reference}")
+        screen = case.get_by_test_id("stalking-screen")
         expect(screen).to_contain_text('2 "yes" of 11 answers shown')
         expect(screen).to_contain_text("loitered near the victim's home")
     finally:

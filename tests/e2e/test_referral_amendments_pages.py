@@ -17,7 +17,7 @@ def test_sending_the_same_referral_twice_warns_and_needs_confirming(site, page):
 
     warning = page.get_by_test_id("duplicate-warning")
     expect(warning).to_contain_text("Your agency already referred this victim")
-    expect(warning.get_by_role("link", name=f"case {first['case_id']}")).to_be_visible()
+    expect(warning.get_by_role("link", name=f"case {first['case_reference']}")).to_be_visible()
     check_accessibility(page, "duplicate warning")
 
     page.get_by_role("button", name="Send referral").click()  # without confirming
@@ -30,7 +30,7 @@ def test_sending_the_same_referral_twice_warns_and_needs_confirming(site, page):
     page.get_by_label("Yes, send this as a second referral for the same case").check()
     page.get_by_role("button", name="Send referral").click()
     expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
-    expect(page.get_by_test_id("case-reference")).to_have_text(first["case_id"])
+    expect(page.get_by_test_id("case-reference")).to_have_text(first["case_reference"])
     assert "Repeat" not in page.get_by_test_id("criteria-met").inner_text()
 
 

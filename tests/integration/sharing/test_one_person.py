@@ -94,7 +94,8 @@ def test_three_concurrent_incidents_for_one_suspect_make_one_person(platform, se
 
 
 def test_three_concurrent_referrals_for_one_victim_make_one_person(platform, served):
-    referrals = [referral(referral_date="2026-02-02") for _ in range(3)]
+    # different DASH answers: three referrals of one victim, not one referral sent three times
+    referrals = [referral(referral_date="2026-02-02", yes=14 + i) for i in range(3)]
     answers = post_at_once(
         served, "/api/marac/referrals", headers(platform, "idva-oxon", "referrer"), referrals
     )
