@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -142,13 +143,19 @@ class Accounts:
     def __init__(self, url: str):
         self._url = url
         self._engine: Engine | None = None
+        self._opening = threading.Lock()
 
     @property
     def engine(self) -> Engine:
+        """Created with its tables on first use; published only once the tables exist, so
+        concurrent first requests never see the engine before its tables (they once did)."""
         if self._engine is None:
-            self._engine = make_engine(self._url)
-            accounts_metadata.create_all(self._engine)
-            _add_missing_columns(self._engine)
+            with self._opening:
+                if self._engine is None:
+                    engine = make_engine(self._url)
+                    accounts_metadata.create_all(engine)
+                    _add_missing_columns(engine)
+                    self._engine = engine
         return self._engine
 
     def close(self) -> None:
