@@ -39,7 +39,8 @@ PLACEHOLDERS = (
 )
 
 EXAMPLES_AS_OF = dt.date(2026, 12, 3)
-"""The day the examples' dates were written for (a Thursday: the example meeting is a week on)."""
+"""The day the examples' dates were written for, a Thursday. The example meeting is five weeks
+on, after the demo's own (three weeks on), so it does not take the demo's cases from it."""
 
 EXAMPLE_NOMINAL_REGISTERED_ON = dt.date(2026, 1, 5)
 """When the examples' nominal was registered: before the category, level and review examples."""
