@@ -420,13 +420,16 @@ def victim_names(
     caller: Caller,
     case_ids: list[str],
     route: str,
+    rows: dict[str, RowMapping] | None = None,
 ) -> dict[str, dict]:
     """Each case's victim name (from its latest referral) as the caller may see it, audited.
 
     Only the name is decrypted, so the access trail records the identity and nothing more.
+    ``rows``: the cases' latest referrals, when the caller has read them already.
     """
     wanted = list(dict.fromkeys(case_ids))
-    rows = queries.latest_referral_per_case(conn, wanted)
+    if rows is None:
+        rows = queries.latest_referral_per_case(conn, wanted)
     present = [c for c in wanted if c in rows]
     stored = [
         Stored(

@@ -564,28 +564,16 @@ def _case_summaries(platform, caller, conn, case_ids: list[str]) -> dict[str, di
     """Whom each action is for: the victim's name (as the agency may see it) and the risk on
     the case's latest referral. Only the name is decrypted, so only the name is audited."""
     rows = queries.latest_referral_per_case(conn, case_ids) if case_ids else {}
-    order = [c for c in case_ids if c in rows]
-    victims = [
-        {k: rows[c]["payload"]["victim"].get(k) for k in ("person_id", "name")} for c in order
-    ]
-    shown = disclose(
-        platform,
-        caller,
-        "marac",
-        "GET /marac/actions",
-        [
-            Stored("ReferralSubmitted", rows[c]["event_id"], {"victim": victim})
-            for c, victim in zip(order, victims, strict=True)
-        ],
-    )
+    names = agendas.victim_names(platform, conn, caller, case_ids, "GET /marac/actions", rows)
     return {
         c: {
-            "victim_name": payload["victim"]["name"],
+            "victim_name": names[c],
             "dash_score": rows[c]["dash_score"],
             "risk_level": rows[c]["risk_level"],
             "marac_area": rows[c]["marac_area"],
         }
-        for c, payload in zip(order, shown, strict=True)
+        for c in case_ids
+        if c in names
     }
 
 

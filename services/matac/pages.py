@@ -109,14 +109,11 @@ def ranking(request: Request, caller: Reader, area: str = ""):
     return render(request, "matac/ranking.html", context)
 
 
-@router.get("/matac/perpetrators/{person_id}")
-def perpetrator(request: Request, person_id: str, caller: Reader, done: str = ""):
+def _profile(request: Request, caller: Caller, person_id: str, as_of: dt.date):
+    """The perpetrator's profile as the API gives it to this caller (404 if unknown)."""
     platform = get_platform(request)
-    parts, as_of, errors = _as_of(request, platform.today())
-    if errors:
-        raise HTTPException(404)
     with platform.engine.connect() as conn:
-        profile = matac_api.profile(
+        return matac_api.profile(
             request=request,
             person_id=person_id,
             caller=caller,
@@ -126,6 +123,15 @@ def perpetrator(request: Request, person_id: str, caller: Reader, done: str = ""
             as_of=as_of,
             output="json",
         )
+
+
+@router.get("/matac/perpetrators/{person_id}")
+def perpetrator(request: Request, person_id: str, caller: Reader, done: str = ""):
+    platform = get_platform(request)
+    parts, as_of, errors = _as_of(request, platform.today())
+    if errors:
+        raise HTTPException(404)
+    profile = _profile(request, caller, person_id, as_of)
     data = profile.model_dump(mode="json")
     points = [(h.date, h.score) for h in profile.history]
     chart = line_chart(
@@ -262,18 +268,7 @@ def _form(request, template: str, context: dict[str, Any], errors: Errors | None
 def _perpetrator_summary(request: Request, caller: Caller, person_id: str) -> dict[str, Any]:
     """Who the form is about (name as the agreement allows, area, cohort status); 404 if the
     person has no incident."""
-    platform = get_platform(request)
-    with platform.engine.connect() as conn:
-        profile = matac_api.profile(
-            request=request,
-            person_id=person_id,
-            caller=caller,
-            platform=platform,
-            db=conn,
-            policy=_policy(platform),
-            as_of=platform.today(),
-            output="json",
-        )
+    profile = _profile(request, caller, person_id, get_platform(request).today())
     data = profile.model_dump(mode="json")
     return {
         "person_id": person_id,
