@@ -17,6 +17,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench.agenda",
     "bench.matac",
     "bench.history",
+    "bench.idle",
 )
 
 EPILOG = """\

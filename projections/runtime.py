@@ -33,6 +33,7 @@ from projections import tracking
 from services.kernel import bus
 from services.kernel.bus import BrokerUnavailable, DeadLetters, end_offsets
 from services.kernel.codec import Codec, DecodeError, event_id_of
+from services.kernel.doorbell import Doorbell
 from services.kernel.events import Event
 from services.kernel.integrity import HEADER as MAC_HEADER
 from services.kernel.integrity import EventSigner, IntegrityError, header_of
@@ -41,6 +42,9 @@ from services.kernel.streams import TopicNames
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Connection, Event], None]
+IDLE_POLL_SECONDS = 2.0
+"""How long an idle consumer sleeps between polls when nothing rings its doorbell."""
+
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
 """Database failures that say nothing about the event: retry the batch, never dead-letter it."""
 
@@ -282,15 +286,38 @@ class Projector:
             raise
         return len(records)
 
-    def run(self, stop: threading.Event, idle_ms: int = 500) -> None:
-        """Apply batches until ``stop`` is set; database and broker errors are retried."""
+    def run(
+        self,
+        stop: threading.Event,
+        doorbell: Doorbell | None = None,
+        idle_seconds: float = IDLE_POLL_SECONDS,
+    ) -> None:
+        """Apply batches until ``stop`` is set; database and broker errors are retried.
+
+        While events flow, each poll waits briefly for the next fetch. Once a poll comes back
+        empty the projector is idle: it polls without waiting (which drains what arrived and
+        sends the next fetch) and then sleeps until ``doorbell`` rings (the relay published)
+        or ``idle_seconds`` pass; after a ring the next poll waits for the new events. A
+        broker that answers a fetch at once instead of holding it for ``fetch_max_wait_ms``
+        (the embedded one does) would otherwise keep kafka-python's poll loop spinning: a
+        whole core for an idle stack.
+        """
         backoff = 0.5
+        idle = False
+        rings = doorbell.rings if doorbell else 0
         while not stop.is_set():
             try:
-                self.poll_once(timeout_ms=idle_ms)
+                handled = self.poll_once(timeout_ms=0 if idle else 100)
                 backoff = 0.5
                 if self.status.state != "running":
                     self.status.state, self.status.last_error = "running", None
+                idle = handled == 0
+                if idle and doorbell is not None:
+                    rung = doorbell.wait(rings, idle_seconds)
+                    # a ring means events are on the topic: wait for them in the next poll
+                    idle, rings = rung == rings, rung
+                elif idle:
+                    stop.wait(idle_seconds)
             except TopicDiverged as exc:
                 # stop applying until the topic is repaired; look again every few seconds
                 if self.status.state != "diverged":

@@ -21,6 +21,7 @@ from projections.runtime import Projection, Projector
 from services.kernel.bus import DeadLetters, Publisher, ensure_topics
 from services.kernel.codec import Codec
 from services.kernel.commands import CommandRunner
+from services.kernel.doorbell import Doorbell
 from services.kernel.integrity import EventSigner
 from services.kernel.registry import ConfluentRegistry, EmbeddedRegistry, SchemaRegistry
 from services.kernel.schemas import SchemaCatalogue
@@ -168,11 +169,21 @@ class Platform:
         """Store events that need no decision (audit, tools): one transaction, all or none."""
         self.commands.record(events)
 
+    @cached_property
+    def published(self) -> Doorbell:
+        """Rung by this process's relay after each batch it puts on Kafka (see Doorbell)."""
+        return Doorbell()
+
     def relay(self) -> Relay:
         """The one path from the event store to Kafka; repairs topics a broker truncated."""
         from services.kernel.relay import Relay
 
-        return Relay(self.writer_engine, self.publisher, check_tail=self.repair_if_damaged)
+        return Relay(
+            self.writer_engine,
+            self.publisher,
+            check_tail=self.repair_if_damaged,
+            published=self.published,
+        )
 
     def archiver(self) -> Archiver:
         """Stores events that partners put straight on Kafka."""

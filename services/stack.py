@@ -178,9 +178,9 @@ class Stack:
         for name in self.platform.projections:
             projector = self.platform.projector(name)
             self.projectors[name] = projector
-            self._thread(f"projector-{name}", projector.run, self._stop)
+            self._thread(f"projector-{name}", projector.run, self._stop, self.platform.published)
         self.archiver = self.platform.archiver()
-        self._thread("archiver", self.archiver.run, self._stop)
+        self._thread("archiver", self.archiver.run, self._stop, self.platform.published)
         self._thread("retention", self._retention_loop, self._stop)
         self._wait_for_projectors(ready_timeout)
         self.say(f"  services   {', '.join(self.projectors)} (projectors running; archiver on)")
@@ -262,6 +262,8 @@ class Stack:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.platform is not None:
+            self.platform.published.ring()  # idle consumers wake to see the stop
         if self._server is not None:
             self._server.should_exit = True
         for thread in self._threads:

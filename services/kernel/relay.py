@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from services.kernel import store
 from services.kernel.bus import Publisher, PublishError
+from services.kernel.doorbell import Doorbell
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,11 @@ class Relay:
         check_tail=None,
         batch_size: int = 500,
         check_interval: float = 5.0,
+        published: Doorbell | None = None,
     ):
         self.engine = engine
+        self.published = published
+        """Rung after each batch reaches Kafka, so this process's idle consumers fetch it now."""
         self.publisher = publisher
         self.batch_size = batch_size
         self.check_interval = check_interval
@@ -101,6 +105,8 @@ class Relay:
                 )
                 store.advance_cursor(conn, CURSOR, rows[-1].sequence)
             self.status.published += len(pending)
+            if self.published is not None:
+                self.published.ring()
             return len(rows)
 
     def run(self, stop: threading.Event, wake: threading.Event | None = None) -> None:
