@@ -20,12 +20,11 @@ from uuid import UUID
 
 from services.sharing.errors import SubjectErasedError, TamperedCiphertext, UnknownKey
 from services.sharing.fields import (
-    ERASED_TOKEN,
     decrypt_field,
-    encrypt_field,
     is_erased_marker,
     is_field_value,
 )
+from services.sharing.sealing import ciphers_for, unsealed
 from services.sharing.sensitive_schema import (
     RecordPlan,
     legacy_plaintext_since,
@@ -88,19 +87,17 @@ def encrypt_record(
 
     A value about a subject already erased is not kept at all: it becomes the erased marker,
     so later events about an erased case or person still record (their structure, and what
-    belongs to other subjects) and read back as erased there.
+    belongs to other subjects) and read back as erased there. One key lookup per distinct
+    (subject, data class); the publish path batches them (``SharingService.encrypt_events``).
     """
-
-    def encrypt(path: str, data_class: str, subject_id: Any, value: Any) -> str:
-        if not isinstance(subject_id, str) or not subject_id:
-            raise ValueError(f"{path}: no subject id to encrypt under")
+    pending = unsealed(plan_for(schema), record)
+    keys: dict[SubjectClass, bytes | None] = {}
+    for subject_id, data_class in pending.pairs:
         try:
-            key = vault.data_key_for_encryption(subject_id, data_class)
+            keys[(subject_id, data_class)] = vault.data_key_for_encryption(subject_id, data_class)
         except SubjectErasedError:
-            return ERASED_TOKEN
-        return encrypt_field(value, key, event_id, path, data_class)
-
-    return map_sensitive(plan_for(schema), record, encrypt)
+            keys[(subject_id, data_class)] = None
+    return pending.seal(event_id, ciphers_for(keys))
 
 
 def decrypt_record(

@@ -26,8 +26,8 @@ from services.kernel.streams import stream_for
 from services.sharing.agreement_model import PURPOSES, AgreementSet
 from services.sharing.agreements import load_agreement_set
 from services.sharing.errors import SharingError, SubjectAlreadyErased, TamperedCiphertext
-from services.sharing.fields import is_field_value
-from services.sharing.records import AccessSummary, decrypt_record, encrypt_record, verify_record
+from services.sharing.records import AccessSummary, decrypt_record, verify_record
+from services.sharing.sealing import AlreadyEncrypted, Unsealed, ciphers_for, unsealed
 from services.sharing.sensitive_schema import map_sensitive, plan_for
 from services.sharing.splits import Split, split_plain, split_revealed, splits_for
 from services.sharing.subjects import SubjectRegister
@@ -183,12 +183,16 @@ class SharingService:
     # -- publish path ------------------------------------------------------------------------
 
     def encrypt_events(self, events: Sequence[Event]) -> list[Event]:
-        """``encrypt_event`` for a batch, creating the keys it needs in one transaction."""
+        """``encrypt_event`` for a batch: one walk per event, and the keys of the whole batch
+        fetched (and created where missing) in one transaction, one lookup per distinct key."""
         events = [self._split(e) for e in events]
-        by_event = self._pairs_by_event(events)
-        self.vault.prepare([pair for _, pairs in by_event for pair in pairs], create=True)
-        encrypted = [self.encrypt_event(e) for e in events]
-        self._note_sources(by_event)
+        pending = [(e, self._unsealed(e)) for e in events]
+        keys = self.vault.encryption_keys(pair for _, u in pending if u for pair in u.pairs)
+        ciphers = ciphers_for(keys)
+        encrypted = [
+            e if u is None else replace(e, payload=u.seal(e.event_id, ciphers)) for e, u in pending
+        ]
+        self._note_sources([(e, list(u.pairs)) for e, u in pending if u is not None])
         return encrypted
 
     def encrypt_event(self, event: Event) -> Event:
@@ -197,19 +201,21 @@ class SharingService:
         Values that are already tokens are refused: re-encrypting would hide a token copied
         from another event, which must not be replayed under a new event id.
         """
-        if not self.has_sensitive_fields(event.event_type):
-            return event
         event = self._split(event)
-        plan = self._plan(event.event_type)
+        pending = self._unsealed(event)
+        if pending is None:
+            return event
+        ciphers = ciphers_for(self.vault.encryption_keys(pending.pairs))
+        return replace(event, payload=pending.seal(event.event_id, ciphers))
 
-        def refuse_tokens(path, data_class, subject_id, value):
-            if isinstance(value, str) and is_field_value(value):
-                raise SharingError(f"{event.event_type}: {path} is already encrypted")
-            return value
-
-        map_sensitive(plan, event.payload, refuse_tokens)
-        encrypted = encrypt_record(plan, event.payload, event.event_id, self.vault)
-        return replace(event, payload=encrypted)
+    def _unsealed(self, event: Event) -> Unsealed | None:
+        """The event's payload walked once for encryption; None when nothing is sensitive."""
+        if not self.has_sensitive_fields(event.event_type):
+            return None
+        try:
+            return unsealed(self._plan(event.event_type), event.payload, refuse_tokens=True)
+        except AlreadyEncrypted as exc:
+            raise SharingError(f"{event.event_type}: {exc}") from None
 
     # -- projection path ---------------------------------------------------------------------
 

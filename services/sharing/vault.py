@@ -84,10 +84,7 @@ class KeyVault:
     def data_key_for_encryption(self, subject_id: str, data_class: str) -> bytes:
         """The key to encrypt with, created on first use; refuses an erased subject."""
         self._watch_erasures()
-        if not is_data_class(data_class):
-            raise ValueError(f"unknown data class {data_class!r}")
-        if not subject_id or len(subject_id) > SUBJECT_ID_MAX_LENGTH:
-            raise ValueError(f"a subject id is 1 to {SUBJECT_ID_MAX_LENGTH} characters")
+        _check_for_encryption(subject_id, data_class)
         cached = self._cache.get((subject_id, data_class))
         if cached is not None:
             return cached
@@ -99,6 +96,26 @@ class KeyVault:
         key = stored if stored is not None else self._create(subject_id, data_class)
         self._cache.put((subject_id, data_class), key, epoch)
         return key
+
+    def encryption_keys(
+        self, pairs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], bytes | None]:
+        """The key to encrypt with for each distinct pair, None for an erased subject.
+
+        A batch's keys in one round trip (``prepare``), created where missing, then one cache
+        lookup each; every pair is checked first, so a bad one creates no key at all.
+        """
+        wanted = list(dict.fromkeys(pairs))
+        for subject_id, data_class in wanted:
+            _check_for_encryption(subject_id, data_class)
+        self.prepare(wanted, create=True)
+        keys: dict[tuple[str, str], bytes | None] = {}
+        for pair in wanted:
+            try:
+                keys[pair] = self.data_key_for_encryption(*pair)
+            except SubjectErasedError:
+                keys[pair] = None
+        return keys
 
     def data_key(self, subject_id: str, data_class: str) -> bytes | None:
         """The key to decrypt with; None if the subject was erased.
@@ -357,6 +374,13 @@ class KeyVault:
         if erased:
             raise SubjectErasedError(subject_id)
         return key
+
+
+def _check_for_encryption(subject_id: str, data_class: str) -> None:
+    if not is_data_class(data_class):
+        raise ValueError(f"unknown data class {data_class!r}")
+    if not subject_id or len(subject_id) > SUBJECT_ID_MAX_LENGTH:
+        raise ValueError(f"a subject id is 1 to {SUBJECT_ID_MAX_LENGTH} characters")
 
 
 def _now() -> datetime:
