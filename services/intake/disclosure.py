@@ -39,6 +39,7 @@ def disclose(
     Inside a command, pass its ``session`` so the audit is part of the command's transaction.
     """
     platform.sharing.prefetch_origins([i.event_id for i in items])  # one lookup, not one each
+    platform.sharing.prefetch_read_keys(caller, purpose, [(i.event_type, i.payload) for i in items])
     revealed = [
         platform.sharing.reveal(caller, purpose, i.event_type, i.event_id, i.payload) for i in items
     ]

@@ -153,10 +153,13 @@ def draft(platform: Platform, conn: Connection, meeting: RowMapping, late_case_i
     window_end = _start_of_day_after(meeting["meeting_date"])  # cases received on the day too
     rows = {
         r["case_id"]: r
-        for r in queries.referrals_in_area(conn, meeting["marac_area"], window_start, window_end)
+        for r in queries.referrals_in_area(
+            conn, meeting["marac_area"], window_start, window_end, payload=False
+        )
     }
     if rolled - rows.keys():
-        rows.update(queries.latest_referral_per_case(conn, sorted(rolled - rows.keys())))
+        missing = sorted(rolled - rows.keys())
+        rows.update(queries.latest_referral_per_case(conn, missing, payload=False))
     rows = {c: r for c, r in rows.items() if r["withdrawn_on"] is None}  # withdrawn: off it
     open_actions = _open_actions(conn, list(rows))
     heard = heard_up_to(conn, meeting, previous_cutoff, list(rows)) if previous else {}
@@ -347,7 +350,8 @@ def render_items(
     actions = _case_actions(conn, case_ids)
     linked = queries.linked_case_ids(conn, case_ids)
     stored = [
-        Stored("ReferralSubmitted", rows[c]["event_id"], rows[c]["payload"]) for c in case_ids
+        Stored("ReferralSubmitted", rows[c]["event_id"], shown_on_agenda(rows[c]["payload"]))
+        for c in case_ids
     ]
     stored += [
         Stored("ActionAssigned", a["assigned_event_id"], a["assigned_payload"]) for a in actions
@@ -395,6 +399,27 @@ def render_items(
             )
         )
     return result
+
+
+def _names_of(people: list[dict] | None) -> list[dict]:
+    return [{"person_id": p.get("person_id"), "name": p.get("name")} for p in people or []]
+
+
+def shown_on_agenda(payload: dict) -> dict:
+    """The part of a stored referral an agenda shows: names and the stalking screen.
+
+    Only these are decrypted (and so audited); every other field stays sealed. People keep
+    their places in the lists, as each token is bound to its path.
+    """
+    victim = payload.get("victim") or {}
+    return {
+        "case_id": payload.get("case_id"),
+        "victim": {"person_id": victim.get("person_id"), "name": victim.get("name")},
+        "perpetrators": _names_of(payload.get("perpetrators")),
+        "children": _names_of(payload.get("children")),
+        "stalking_screen": payload.get("stalking_screen"),
+        "stalking_screen_offending": payload.get("stalking_screen_offending"),
+    }
 
 
 def stalking_screen_view(payload: dict) -> StalkingScreenView | None:

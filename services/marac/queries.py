@@ -141,14 +141,25 @@ def referral(conn: Connection, referral_id: str) -> RowMapping | None:
     return row._mapping if row else None
 
 
-def latest_referral_per_case(conn: Connection, case_ids: list[str]) -> dict[str, RowMapping]:
+def _referral_columns(payload: bool):
+    """Every referral column, or all but the encrypted payload (the agenda's rules never read
+    it, and decoding its JSON was nearly half of drafting an agenda)."""
+    if payload:
+        return (marac_referrals,)
+    return tuple(c for c in marac_referrals.c if c.name != "payload")
+
+
+def latest_referral_per_case(
+    conn: Connection, case_ids: list[str], *, payload: bool = True
+) -> dict[str, RowMapping]:
     """Each case's latest referral, counting the referrals of the cases that are part of it
-    (a confirmed person match), shown under the case asked for."""
+    (a confirmed person match), shown under the case asked for. ``payload=False`` leaves out
+    the encrypted payload."""
     kept = kept_cases(conn, case_ids)
     members = linked_case_ids(conn, sorted(set(kept.values())))
     wanted = set(kept.values()) | {m for ids in members.values() for m in ids}
     rows = conn.execute(
-        select(marac_referrals)
+        select(*_referral_columns(payload))
         .where(marac_referrals.c.case_id.in_(sorted(wanted)))
         .order_by(marac_referrals.c.received_at)
     ).all()
@@ -235,10 +246,16 @@ def agenda_versions(conn: Connection, meeting_id: str) -> list[RowMapping]:
 
 
 def referrals_in_area(
-    conn: Connection, area: str, received_after: dt.datetime | None, received_before: dt.datetime
+    conn: Connection,
+    area: str,
+    received_after: dt.datetime | None,
+    received_before: dt.datetime,
+    *,
+    payload: bool = True,
 ) -> list[RowMapping]:
     """Referrals received in a window, latest per case (the candidates for an agenda).
-    Withdrawn referrals are left out: they leave the draft agenda."""
+    Withdrawn referrals are left out: they leave the draft agenda. ``payload=False`` leaves
+    out the encrypted payload."""
     conditions = [
         marac_referrals.c.marac_area == area,
         marac_referrals.c.received_at < received_before,
@@ -247,7 +264,9 @@ def referrals_in_area(
     if received_after is not None:
         conditions.append(marac_referrals.c.received_at >= received_after)
     rows = conn.execute(
-        select(marac_referrals).where(and_(*conditions)).order_by(marac_referrals.c.received_at)
+        select(*_referral_columns(payload))
+        .where(and_(*conditions))
+        .order_by(marac_referrals.c.received_at)
     ).all()
     kept = kept_cases(conn, sorted({row.case_id for row in rows}))
     latest: dict[str, RowMapping] = {}

@@ -180,6 +180,31 @@ class SharingService:
         """Load the keys a batch of stored events needs in one round trip (projectors)."""
         self.vault.prepare(self._key_pairs(events))
 
+    def prefetch_read_keys(
+        self, caller: Caller, purpose: str, stored: Sequence[tuple[str, dict]]
+    ) -> None:
+        """Load the keys a read will decrypt with in one round trip, not one key at a time.
+
+        Only the classes the caller's agency is granted today are loaded; ``reveal`` still
+        decides every field, and fetches any other key it may use (an originator's own).
+        """
+        agreements, today = self.agreements.get(), self.clock()
+        granted: dict[str, bool] = {}
+        pairs: list[tuple[str, str]] = []
+
+        def collect(path, data_class, subject_id, value):
+            if data_class not in granted:
+                found = agreements.decide(caller.agency, purpose, data_class, today)
+                granted[data_class] = found.allowed
+            if granted[data_class] and isinstance(subject_id, str) and subject_id:
+                pairs.append((subject_id, data_class))
+            return value
+
+        for event_type, payload in stored:
+            if self.has_sensitive_fields(event_type):
+                map_sensitive(self._plan(event_type), payload, collect)
+        self.vault.prepare(pairs)
+
     # -- publish path ------------------------------------------------------------------------
 
     def encrypt_events(self, events: Sequence[Event]) -> list[Event]:
