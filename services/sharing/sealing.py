@@ -11,7 +11,7 @@ crypto-shredding keep their granularity (a key per subject and data class).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.sharing.errors import SharingError
 from services.sharing.fields import ERASED_TOKEN, EventSealer, cipher_for, is_field_value
-from services.sharing.sensitive_schema import NestedPlan, RecordPlan
+from services.sharing.sensitive_schema import NestedPlan, RecordPlan, _as_list
 
 SubjectClass = tuple[str, str]  # (subject id, data class)
 
@@ -131,9 +131,3 @@ def _note(
     if refuse and value.startswith("enc:") and is_field_value(value):
         raise AlreadyEncrypted(f"{path} is already encrypted")
     slots.append((container, index, path, data_class, subject_id, value))
-
-
-def _as_list(value: Any, path: str) -> Sequence[Any]:
-    if not isinstance(value, (list, tuple)):
-        raise TypeError(f"{path}: expected an array, got {type(value).__name__}")
-    return value
