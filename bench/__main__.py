@@ -18,6 +18,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench.matac",
     "bench.history",
     "bench.idle",
+    "bench.referral_post",
 )
 
 EPILOG = """\
